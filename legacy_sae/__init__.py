@@ -1,0 +1,24 @@
+"""legacy-sae: a 2018 TensorFlow 1.x tutorial on denoising and stacked autoencoders, runnable
+as-is on current TensorFlow, offline.
+
+Modules, by layer:
+  compat       the TF1 API and the import shims unmodified TF1 scripts need (all compat glue)
+  input_data   the vendored MNIST loader, with the data bundled in `legacy_sae/data/`
+  dae, stacked the tutorial's two models, ported line for line
+  runner, cli  `legacy-sae run SCRIPT` for unmodified scripts, and the `legacy-sae` command
+  regress      regression reports against the tutorial's documented accuracies
+In Jupyter, `%load_ext legacy_sae` installs the shims in the running kernel.
+"""
+__version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython):
+    """`%load_ext legacy_sae`: TF1 imports work in this kernel, and figures show inline."""
+    from legacy_sae import compat
+    compat.install()
+    ipython.run_line_magic("matplotlib", "inline")
+
+
+def unload_ipython_extension(ipython):
+    from legacy_sae import compat
+    compat.uninstall()

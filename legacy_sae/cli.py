@@ -1,0 +1,117 @@
+"""The `legacy-sae` command (also `python -m legacy_sae`).
+
+  legacy-sae run [--figures DIR] SCRIPT [ARGS...]   run an unmodified TF1 script
+  legacy-sae dae [options]                          the denoising autoencoder port
+  legacy-sae stacked [options]                      the stacked autoencoder port
+  legacy-sae regress [options]                      regression report over several runs
+"""
+import argparse
+import dataclasses
+import json
+import os
+import sys
+
+from legacy_sae.checks import LegacySAEError, writable_dir
+
+
+def _figures_option(parser):
+    parser.add_argument("--figures", default="figures", metavar="DIR",
+                        help="folder for the PNG files of the figures shown (default: ./figures)")
+
+
+def _training_options(parser):
+    parser.add_argument("--epochs", type=int, default=20, help="epochs per stage (tutorial: 20)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed numpy and TensorFlow for a repeatable run (default: unseeded, "
+                             "as the tutorial)")
+    parser.add_argument("--data-dir", default=None, metavar="DIR",
+                        help="MNIST folder; missing files are copied there from the bundled copy "
+                             "(default: read the bundled copy in place)")
+    parser.add_argument("--result-json", default=None, metavar="FILE",
+                        help="also write what the run measured to FILE as JSON")
+    _figures_option(parser)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="legacy-sae",
+        description="Run a 2018 TensorFlow 1.x autoencoder tutorial on current TensorFlow, offline.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run an unmodified TF1 script with the compat shims",
+                              description="Run SCRIPT as `python SCRIPT ARGS...` would, with "
+                                          "`import tensorflow` giving the TF1 API, the removed "
+                                          "MNIST tutorial loader available offline, and figures "
+                                          "written as PNG files.")
+    _figures_option(run)
+    run.add_argument("script", metavar="SCRIPT", help="the Python file to run")
+    run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
+                     help="arguments passed to the script")
+
+    dae = commands.add_parser("dae", help="train the denoising autoencoder (dae_tutorial.py)")
+    _training_options(dae)
+    dae.add_argument("--keep-prob", type=float, default=1.0,
+                     help="dropout keep probability while training (tutorial: 1.0; it suggests "
+                          "0.5)")
+
+    stacked = commands.add_parser("stacked",
+                                  help="train the stacked autoencoder (stacked_tutorial.py)")
+    _training_options(stacked)
+    stacked.add_argument("--carry-weights", action="store_true",
+                         help="corrected mode: each stage starts from the weights the previous "
+                              "stage trained (the tutorial re-initialises them)")
+    stacked.add_argument("--checkpoint-dir", default=None, metavar="DIR",
+                         help="the Saver's folder (default: checkpoints/stacked_encoder)")
+    stacked.add_argument("--fresh", action="store_true",
+                         help="do not restore the latest checkpoint; replace it")
+
+    from legacy_sae import regress
+    regress.add_arguments(commands.add_parser(
+        "regress", help="regression report against the tutorial's documented accuracies",
+        description=regress.__doc__.split("\n\n")[0]))
+    return parser
+
+
+def print_progress(stage, epoch, epochs):
+    """Progress beside the tutorial's own log, on stderr so that stdout stays the tutorial's."""
+    end = "\r" if sys.stderr.isatty() and epoch < epochs else "\n"
+    print(f"[legacy-sae] {stage}: epoch {epoch}/{epochs}", end=end, file=sys.stderr, flush=True)
+
+
+def _write_result(result, path):
+    if path:
+        with open(path, "w", encoding="utf-8") as stream:
+            json.dump(dataclasses.asdict(result), stream, indent=1)
+    return 0
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        if getattr(args, "result_json", None):
+            writable_dir(os.path.dirname(os.path.abspath(args.result_json)), "result folder")
+        if args.command == "run":
+            from legacy_sae.runner import run_script
+            return run_script(args.script, args.args, figures_dir=args.figures)
+        if args.command == "dae":
+            from legacy_sae.dae import denoising_auto_encoder
+            result = denoising_auto_encoder(
+                epochs=args.epochs, keep_prob=args.keep_prob, seed=args.seed,
+                data_dir=args.data_dir, figures_dir=args.figures, progress=print_progress)
+            print(f"Test reconstruction MSE: gaussian {result.gaussian_mse:.5f}, "
+                  f"salt-and-pepper {result.salt_pepper_mse:.5f}")
+            return _write_result(result, args.result_json)
+        if args.command == "stacked":
+            from legacy_sae.stacked import DEFAULT_CHECKPOINT_DIR, stacked_auto_encoder
+            result = stacked_auto_encoder(
+                epochs=args.epochs, seed=args.seed, carry_weights=args.carry_weights,
+                data_dir=args.data_dir, checkpoint_dir=args.checkpoint_dir or DEFAULT_CHECKPOINT_DIR,
+                fresh=args.fresh, figures_dir=args.figures, progress=print_progress)
+            print(f"Test accuracy: {result.accuracy_before_finetuning:.4f} before fine-tuning "
+                  f"(tutorial 0.8697), {result.accuracy_after_finetuning:.4f} after (tutorial 0.9774)")
+            return _write_result(result, args.result_json)
+        from legacy_sae import regress
+        return regress.main(args)
+    except LegacySAEError as err:
+        print(f"legacy-sae: error: {err}", file=sys.stderr)
+        return 2

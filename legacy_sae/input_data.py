@@ -1,0 +1,298 @@
+"""MNIST loader with the public surface of TF 1.x's removed
+`tensorflow.examples.tutorials.mnist.input_data`, working offline.
+
+TF 1.x downloaded the four MNIST files into `train_dir` on first use. This module ships them
+inside the package instead: a file missing from `train_dir` is copied there from the bundled copy,
+and every file is checked against the table below before it is used, so a run never trains on
+a damaged or foreign file.
+
+Behaviour kept from TF 1.x, because the tutorial's numbers depend on it:
+
+* the first `validation_size` (5,000) training images form the validation set, the other
+  55,000 the training set;
+* images are float32 scaled to [0, 1] (`x / 255`), 784 wide when `reshape=True`;
+* each `DataSet` seeds numpy's global generator when it is built, with TF 1.x's rule: the
+  graph-level seed (`tf.set_random_seed`) or, when there is none, fresh entropy;
+* `next_batch` shuffles before the first epoch and again at each epoch's end with
+  `numpy.random.shuffle`, and a batch that crosses the end is the rest of the old epoch followed by
+  the start of the new one.
+
+The shuffles permute an index, not the images: the batches and the random stream are those of
+TF 1.x, without copying 172 MB of training images at every epoch.
+"""
+import collections
+import gzip
+import hashlib
+import os
+import queue
+import shutil
+import tempfile
+import threading
+import zlib
+
+import numpy as np
+import tensorflow as tf
+
+from legacy_sae.checks import LegacySAEError
+
+BUNDLED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+
+# The URL TF 1.x downloaded from; accepted for compatibility, never contacted.
+DEFAULT_SOURCE_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/"
+
+TRAIN_IMAGES = "train-images-idx3-ubyte.gz"
+TRAIN_LABELS = "train-labels-idx1-ubyte.gz"
+TEST_IMAGES = "t10k-images-idx3-ubyte.gz"
+TEST_LABELS = "t10k-labels-idx1-ubyte.gz"
+
+# file: (IDX magic number, SHA-256 of the decompressed content). Checking the content rather than
+# the .gz bytes accepts any faithful recompression, such as the files TF 1.x itself downloaded.
+MNIST_FILES = {
+    TRAIN_IMAGES: (2051, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
+    TRAIN_LABELS: (2049, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
+    TEST_IMAGES: (2051, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
+    TEST_LABELS: (2049, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
+}
+
+Datasets = collections.namedtuple("Datasets", ["train", "validation", "test"])
+
+
+class MNISTDataError(LegacySAEError):
+    """An MNIST file that is missing, damaged or not MNIST at all."""
+
+
+def _restore_hint(path):
+    return (f"Delete {path} and run again: legacy-sae puts its bundled copy of the file there. "
+            f"Nothing was trained on it.")
+
+
+def maybe_restore(filename, train_dir):
+    """Return the path of `filename` in `train_dir`, copying it from the bundled data if missing.
+
+    This is where TF 1.x downloaded the file. An existing file is never replaced.
+    """
+    path = os.path.join(train_dir, filename)
+    if os.path.exists(path):
+        return path
+    try:
+        os.makedirs(train_dir, exist_ok=True)
+        # Copy under a temporary name first, so an interrupted copy never looks like the file.
+        handle, partial = tempfile.mkstemp(dir=train_dir, prefix=f".{filename}.")
+        with os.fdopen(handle, "wb") as out, open(os.path.join(BUNDLED_DIR, filename), "rb") as src:
+            shutil.copyfileobj(src, out)
+        os.replace(partial, path)
+    except OSError as err:
+        raise MNISTDataError(
+            f"Cannot put {filename} into the MNIST folder {train_dir!r} ({err.strerror or err}). "
+            f"Pass a writable folder as train_dir (CLI: --data-dir), or copy the four MNIST "
+            f"files into this one."
+        ) from None
+    print("Copied bundled", filename, os.path.getsize(path), "bytes into", train_dir,
+          "(no download needed).")
+    return path
+
+
+def read_verified(path):
+    """Decompress an MNIST file and check its magic number and checksum against `MNIST_FILES`."""
+    filename = os.path.basename(path)
+    magic, sha256 = MNIST_FILES[filename]
+    try:
+        with gzip.open(path, "rb") as stream:
+            content = stream.read()
+    except (OSError, EOFError, zlib.error) as err:
+        raise MNISTDataError(
+            f"{path} is not a complete gzip file ({err}): it is truncated or corrupted. "
+            + _restore_hint(path)) from None
+    found = int.from_bytes(content[:4], "big")
+    if found != magic:
+        raise MNISTDataError(
+            f"Invalid magic number {found} in MNIST file {path} (expected {magic}): it is not the "
+            f"MNIST file its name says. " + _restore_hint(path))
+    if hashlib.sha256(content).hexdigest() != sha256:
+        raise MNISTDataError(
+            f"{path} does not match the standard MNIST file (SHA-256 of its content differs). "
+            + _restore_hint(path))
+    return content
+
+
+def extract_images(path):
+    """The images of an IDX3 file as a uint8 array [count, rows, cols, 1]."""
+    print("Extracting", path)
+    content = read_verified(path)
+    count, rows, cols = np.frombuffer(content, dtype=">u4", count=3, offset=4)
+    # bytearray: a writable array, as TF 1.x returned.
+    return np.frombuffer(bytearray(content), dtype=np.uint8, offset=16).reshape(count, rows, cols, 1)
+
+
+def dense_to_one_hot(labels_dense, num_classes):
+    """Class indices to one-hot rows (float64, as TF 1.x returned them)."""
+    one_hot = np.zeros((labels_dense.shape[0], num_classes))
+    one_hot[np.arange(labels_dense.shape[0]), labels_dense] = 1
+    return one_hot
+
+
+def extract_labels(path, one_hot=False, num_classes=10):
+    """The labels of an IDX1 file: uint8 class indices, or one-hot rows."""
+    print("Extracting", path)
+    labels = np.frombuffer(bytearray(read_verified(path)), dtype=np.uint8, offset=8)
+    return dense_to_one_hot(labels, num_classes) if one_hot else labels
+
+
+class DataSet:
+    """Images and labels with TF 1.x's `next_batch` semantics (see the module docstring)."""
+
+    def __init__(self, images, labels, fake_data=False, one_hot=False, dtype=tf.float32,
+                 reshape=True, seed=None):
+        seed1, seed2 = tf.compat.v1.get_seed(seed)
+        # TF 1.x's rule: the graph-level seed when set, else fresh entropy (seed1 is then None).
+        np.random.seed(seed1 if seed is None else seed2)
+        dtype = tf.as_dtype(dtype).base_dtype
+        if dtype not in (tf.uint8, tf.float32):
+            raise TypeError(f"Invalid image dtype {dtype!r}, expected uint8 or float32.")
+        if fake_data:
+            self._num_examples = 10000
+            self.one_hot = one_hot
+        else:
+            assert images.shape[0] == labels.shape[0], (images.shape, labels.shape)
+            self._num_examples = images.shape[0]
+            if reshape:
+                assert images.shape[3] == 1
+                images = images.reshape(images.shape[0], images.shape[1] * images.shape[2])
+            if dtype == tf.float32:
+                # x / 255 in float32, computed as TF 1.x did: multiply by the reciprocal.
+                images = np.multiply(images.astype(np.float32), 1.0 / 255.0)
+        self._stored_images = images
+        self._stored_labels = labels
+        self._order = np.arange(self._num_examples)
+        self._shuffled_copies = None
+        self._epochs_completed = 0
+        self._index_in_epoch = 0
+
+    @property
+    def images(self):
+        return self._in_current_order()[0]
+
+    @property
+    def labels(self):
+        return self._in_current_order()[1]
+
+    @property
+    def num_examples(self):
+        return self._num_examples
+
+    @property
+    def epochs_completed(self):
+        return self._epochs_completed
+
+    def _in_current_order(self):
+        if self._shuffled_copies is None:
+            if np.array_equal(self._order, np.arange(self._num_examples)):
+                self._shuffled_copies = (self._stored_images, self._stored_labels)
+            else:
+                self._shuffled_copies = (self._stored_images[self._order],
+                                         self._stored_labels[self._order])
+        return self._shuffled_copies
+
+    def _shuffle(self):
+        perm = np.arange(self._num_examples)
+        np.random.shuffle(perm)
+        # TF 1.x replaced its arrays by arrays[perm]; composing the index gives the same order.
+        self._order = self._order[perm]
+        self._shuffled_copies = None
+
+    def next_batch(self, batch_size, fake_data=False, shuffle=True):
+        """Return the next `batch_size` examples as (images, labels)."""
+        if fake_data:
+            fake_image = [1] * 784
+            fake_label = [1] + [0] * 9 if self.one_hot else 0
+            return [fake_image] * batch_size, [fake_label] * batch_size
+        picked = self.next_batch_indices(batch_size, shuffle)
+        return self._stored_images[picked], self._stored_labels[picked]
+
+    def next_batch_indices(self, batch_size, shuffle=True):
+        """Advance exactly as `next_batch` does, and return the batch as indices into
+        `stored_images` and `stored_labels` (the arrays in their original order)."""
+        start = self._index_in_epoch
+        if self._epochs_completed == 0 and start == 0 and shuffle:
+            self._shuffle()
+        if start + batch_size > self._num_examples:
+            self._epochs_completed += 1
+            rest_of_epoch = self._order[start:]
+            if shuffle:
+                self._shuffle()
+            self._index_in_epoch = batch_size - len(rest_of_epoch)
+            return np.concatenate((rest_of_epoch, self._order[:self._index_in_epoch]))
+        self._index_in_epoch += batch_size
+        return self._order[start:self._index_in_epoch]
+
+    @property
+    def stored_images(self):
+        return self._stored_images
+
+    @property
+    def stored_labels(self):
+        return self._stored_labels
+
+
+def prefetch(make_batch, count):
+    """Yield `make_batch()` `count` times, computing the next batch in a background thread while
+    the caller trains on the current one.
+
+    The calls run one at a time, in order, exactly `count` times, so batches drawn from numpy's
+    global random stream are the ones a plain loop would draw, and the stream is left where a
+    plain loop leaves it. numpy's generators and `Session.run` release the GIL, so the overlap is
+    real on two cores.
+    """
+    ready = queue.Queue(maxsize=1)
+
+    def produce():
+        try:
+            for _ in range(count):
+                ready.put((make_batch(), None))
+        except BaseException as error:  # handed to the consumer, raised there
+            ready.put((None, error))
+
+    producer = threading.Thread(target=produce, daemon=True)
+    producer.start()
+    for _ in range(count):
+        batch, error = ready.get()
+        if error is not None:
+            raise error
+        yield batch
+    producer.join()
+
+
+def read_data_sets(train_dir, fake_data=False, one_hot=False, dtype=tf.float32, reshape=True,
+                   validation_size=5000, seed=None, source_url=DEFAULT_SOURCE_URL):
+    """Load MNIST from `train_dir` (filled from the bundled copy where needed) as
+    `Datasets(train, validation, test)`. `source_url` is accepted and ignored: nothing is
+    downloaded."""
+    if fake_data:
+        def fake():
+            return DataSet([], [], fake_data=True, one_hot=one_hot, dtype=dtype, seed=seed)
+        return Datasets(train=fake(), validation=fake(), test=fake())
+
+    def load(filename, extract, **options):
+        return extract(maybe_restore(filename, train_dir), **options)
+
+    train_images = load(TRAIN_IMAGES, extract_images)
+    train_labels = load(TRAIN_LABELS, extract_labels, one_hot=one_hot)
+    test_images = load(TEST_IMAGES, extract_images)
+    test_labels = load(TEST_LABELS, extract_labels, one_hot=one_hot)
+
+    if isinstance(validation_size, bool) or not isinstance(validation_size, (int, np.integer)) \
+            or not 0 <= validation_size <= len(train_images):
+        raise LegacySAEError(
+            f"validation_size must be a whole number between 0 and {len(train_images)}, "
+            f"got {validation_size!r}.")
+    options = dict(dtype=dtype, reshape=reshape, seed=seed)
+    train = DataSet(train_images[validation_size:], train_labels[validation_size:], **options)
+    validation = DataSet(train_images[:validation_size], train_labels[:validation_size],
+                         **options)
+    test = DataSet(test_images, test_labels, **options)
+    return Datasets(train=train, validation=validation, test=test)
+
+
+def load_mnist(train_dir="MNIST-data"):
+    """TF 1.x's shorthand for `read_data_sets(train_dir)`."""
+    return read_data_sets(train_dir)

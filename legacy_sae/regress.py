@@ -1,0 +1,309 @@
+"""Regression report: run the tutorial several times and compare with its documented accuracies.
+
+One run proves little: the faithful accuracy before fine-tuning moves by a point or more from
+run to run. `legacy-sae regress` runs the stacked tutorial (faithful, corrected or both) and the
+DAE once per seed, each in its own process, and reports per metric the documented value, the
+measured mean, standard deviation, min and max, the band, and whether the runs lie inside it.
+
+Bands are mean +- 3 standard deviations of the baseline runs (`legacy_sae/baseline.json`, the
+recorded baseline sweep) at the same epochs; where the baseline has none, the sweep's own runs.
+The exit status is non-zero when a faithful run falls outside its band, when a band at the
+tutorial's 20 epochs excludes a documented accuracy, or when a run failed.
+
+Output in --out: `report.md` (also printed), `results.json` (every run, statistics, machine and
+versions), `report.png`, and `runs/` with one record and one log per run. Rerunning the same
+command with the same --out skips the runs already recorded, failed ones included; delete a
+run's record in `runs/` to run it again.
+"""
+import concurrent.futures
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+DOCUMENTED = {"accuracy_before_finetuning": 0.8697, "accuracy_after_finetuning": 0.9774}
+TUTORIAL_EPOCHS = 20
+BAND_WIDTH_SD = 3.0
+BASELINE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "baseline.json")
+
+# (kind, mode, metric, label) of every reported row.
+METRICS = [
+    ("stacked", mode, metric, label)
+    for metric, label in (("accuracy_before_finetuning", "accuracy before fine-tuning"),
+                          ("accuracy_after_finetuning", "accuracy after fine-tuning"))
+    for mode in ("faithful", "carry")
+] + [("dae", "faithful", "gaussian_mse", "DAE test MSE, gaussian noise 0.3"),
+     ("dae", "faithful", "salt_pepper_mse", "DAE test MSE, 15 % pixels inverted")]
+MODE_NAMES = {"faithful": "faithful", "carry": "corrected (carry weights)"}
+
+# Published results on MNIST for properly pretrained stacked (denoising) autoencoders.
+LITERATURE = [
+    ("LISA DeepLearningTutorials, SdA.py", 0.013),
+    ("Vincent et al. 2010, JMLR, SdA-3", 0.0128),
+]
+
+
+def add_arguments(parser):
+    parser.add_argument("--runs", type=int, default=10, help="seeds to run (default: 10)")
+    parser.add_argument("--mode", choices=("faithful", "carry", "both"), default="both",
+                        help="stacked mode(s) to run (default: both)")
+    parser.add_argument("--epochs", type=int, default=TUTORIAL_EPOCHS,
+                        help="epochs per stage (default: the tutorial's 20)")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at a time (default: 1)")
+    parser.add_argument("--out", default="regression-runs", metavar="DIR",
+                        help="folder for the report and run records (default: ./regression-runs)")
+    parser.add_argument("--seed", type=int, default=1, help="first seed; run k uses SEED+k")
+    parser.add_argument("--no-dae", action="store_true", help="skip the DAE runs")
+    parser.add_argument("--baseline", default=BASELINE_PATH, metavar="FILE",
+                        help="results.json of the baseline sweep that sets the bands")
+
+
+def planned_runs(runs, mode, epochs, seed, dae=True):
+    """The run specs of a sweep: a dict each with id, kind, mode, seed, epochs."""
+    modes = ("faithful", "carry") if mode == "both" else (mode,)
+    specs = []
+    for k in range(runs):
+        kinds = [("stacked", m) for m in modes] + ([("dae", "faithful")] if dae else [])
+        for kind, run_mode in kinds:
+            specs.append(dict(id=f"{kind}-{run_mode}-e{epochs}-s{seed + k}", kind=kind,
+                              mode=run_mode, seed=seed + k, epochs=epochs))
+    return specs
+
+
+def _command(spec, out):
+    run_dir = os.path.join(out, "runs")
+    command = [sys.executable, "-m", "legacy_sae", spec["kind"], "--seed", str(spec["seed"]),
+               "--epochs", str(spec["epochs"]),
+               "--figures", os.path.join(out, "figures", spec["id"]),
+               "--result-json", os.path.join(run_dir, spec["id"] + ".result.json")]
+    if spec["kind"] == "stacked":
+        command += ["--fresh", "--checkpoint-dir", os.path.join(out, "checkpoints", spec["id"])]
+        if spec["mode"] == "carry":
+            command.append("--carry-weights")
+    return command
+
+
+def _write_json(path, data):
+    partial = path + ".partial"
+    with open(partial, "w", encoding="utf-8") as stream:
+        json.dump(data, stream, indent=1)
+    os.replace(partial, path)
+
+
+def execute(spec, out, say):
+    """Run one spec in its own process, streaming its progress; return its record."""
+    run_dir = os.path.join(out, "runs")
+    result_path = os.path.join(run_dir, spec["id"] + ".result.json")
+    log_path = os.path.join(run_dir, spec["id"] + ".log")
+    started = time.monotonic()
+    say(f"[{spec['id']}] started")
+    with open(log_path, "w", encoding="utf-8") as log:
+        process = subprocess.Popen(_command(spec, out), stdout=log, stderr=subprocess.PIPE,
+                                   text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        last_lines = []
+        for line in process.stderr:
+            log.write(line)
+            last_lines = (last_lines + [line.rstrip()])[-15:]
+            if line.startswith("[legacy-sae]"):
+                say(f"[{spec['id']}] {line[len('[legacy-sae] '):].rstrip()}")
+        status = process.wait()
+    record = dict(spec, seconds=round(time.monotonic() - started, 1))
+    if status == 0 and os.path.exists(result_path):
+        with open(result_path, encoding="utf-8") as stream:
+            record.update(status="ok", result=json.load(stream))
+        os.remove(result_path)
+    else:
+        record.update(status="failed", error=f"exit status {status}: " + "\n".join(last_lines))
+    _write_json(os.path.join(run_dir, spec["id"] + ".json"), record)
+    say(f"[{spec['id']}] {record['status']} after {record['seconds']} s")
+    return record
+
+
+def load_records(out):
+    run_dir = os.path.join(out, "runs")
+    if not os.path.isdir(run_dir):
+        return {}
+    records = {}
+    for name in sorted(os.listdir(run_dir)):
+        if name.endswith(".json") and not name.endswith(".result.json"):
+            with open(os.path.join(run_dir, name), encoding="utf-8") as stream:
+                record = json.load(stream)
+            records[record["id"]] = record
+    return records
+
+
+def describe(values):
+    """mean, sample standard deviation (0 for one value), min and max."""
+    return dict(n=len(values), mean=statistics.fmean(values),
+                sd=statistics.stdev(values) if len(values) > 1 else 0.0,
+                min=min(values), max=max(values))
+
+
+def metric_values(records, kind, mode, metric, epochs):
+    return [r["result"][metric] for r in records
+            if r["status"] == "ok" and r["kind"] == kind and r["mode"] == mode
+            and r["epochs"] == epochs]
+
+
+def summarize(records, epochs, baseline_records=()):
+    """One row per metric with runs: statistics, band, and pass/fail (see the module docstring)."""
+    rows = []
+    for kind, mode, metric, label in METRICS:
+        values = metric_values(records, kind, mode, metric, epochs)
+        if not values:
+            continue
+        reference = metric_values(baseline_records, kind, mode, metric, epochs)
+        band_source = "baseline" if len(reference) >= 2 else "this sweep"
+        stats = describe(reference if band_source == "baseline" else values)
+        low = stats["mean"] - BAND_WIDTH_SD * stats["sd"]
+        high = stats["mean"] + BAND_WIDTH_SD * stats["sd"]
+        documented = DOCUMENTED.get(metric) if kind == "stacked" and mode == "faithful" else None
+        outside = [v for v in values if not low <= v <= high]
+        excludes_documented = (documented is not None and epochs == TUTORIAL_EPOCHS
+                               and not low <= documented <= high)
+        rows.append(dict(kind=kind, mode=mode, metric=metric, label=label, documented=documented,
+                         **describe(values), band=[low, high], band_source=band_source,
+                         outside=len(outside), band_excludes_documented=excludes_documented,
+                         passed=not outside and not excludes_documented,
+                         gates_exit=(kind == "stacked" and mode == "faithful")))
+    return rows
+
+
+def exit_status(rows, records):
+    failed_runs = [r for r in records if r["status"] != "ok"]
+    gate_failed = [row for row in rows if row["gates_exit"] and not row["passed"]]
+    return 1 if failed_runs or gate_failed else 0
+
+
+def _pct(value, digits=2):
+    return "-" if value is None else f"{100 * value:.{digits}f} %"
+
+
+def render_markdown(rows, records, epochs):
+    ok = [r for r in records if r["status"] == "ok"]
+    lines = [f"# legacy-sae regression report ({epochs} epochs per stage)", "",
+             f"{len(ok)} runs succeeded, {len(records) - len(ok)} failed. Bands: mean +- "
+             f"{BAND_WIDTH_SD:g} sd of the baseline runs (or of this sweep where the baseline has "
+             f"none at {epochs} epochs).", "",
+             "| metric | mode | documented | mean | sd | min | max | band (source) | runs | result |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        accuracy = row["kind"] == "stacked"
+        fmt = _pct if accuracy else (lambda v, digits=5: f"{v:.{digits}f}")
+        sd = fmt(row["sd"], 3 if accuracy else 5)
+        result = "PASS" if row["passed"] else "FAIL"
+        if not row["gates_exit"]:
+            result += " (info)"
+        if row["outside"]:
+            result += f", {row['outside']} outside band"
+        if row["band_excludes_documented"]:
+            result += ", band excludes documented"
+        lines.append(f"| {row['label']} | {MODE_NAMES[row['mode']]} | "
+                     f"{_pct(row['documented']) if row['documented'] else '-'} | "
+                     f"{fmt(row['mean'])} | {sd} | {fmt(row['min'])} | {fmt(row['max'])} | "
+                     f"{fmt(row['band'][0])} - {fmt(row['band'][1])} ({row['band_source']}) | "
+                     f"{row['n']} | {result} |")
+    lines += ["", "Reference results for properly pretrained stacked denoising autoencoders "
+              "(not pass/fail):", "", "| reference | test error | accuracy |", "|---|---|---|"]
+    lines += [f"| {name} | {_pct(error)} | {_pct(1 - error)} |" for name, error in LITERATURE]
+    failed = [r for r in records if r["status"] != "ok"]
+    if failed:
+        lines += ["", "Failed runs (delete a run's record in runs/ to run it again):", ""]
+        lines += [f"- `{r['id']}`: {r['error'].splitlines()[0]}" for r in failed]
+    return "\n".join(lines) + "\n"
+
+
+def render_plot(rows, records, epochs, path):
+    """Each run a point, bands shaded, documented values dashed; faithful beside corrected."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = [("accuracy_before_finetuning", "before fine-tuning"),
+               ("accuracy_after_finetuning", "after fine-tuning")]
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4.5))
+    for axis, (metric, title) in zip(axes, metrics):
+        for position, mode in enumerate(("faithful", "carry")):
+            values = metric_values(records, "stacked", mode, metric, epochs)
+            row = next((r for r in rows if r["metric"] == metric and r["mode"] == mode), None)
+            if row is None:
+                continue
+            axis.fill_between([position - 0.3, position + 0.3], *[100 * b for b in row["band"]],
+                              color="C%d" % position, alpha=0.2, label=f"{MODE_NAMES[mode]} band")
+            jitter = [position + 0.2 * ((k % 5) - 2) / 2 for k in range(len(values))]
+            axis.scatter(jitter, [100 * v for v in values], color="C%d" % position, zorder=3)
+        if metric in DOCUMENTED:
+            axis.axhline(100 * DOCUMENTED[metric], color="k", linestyle="--",
+                         label=f"documented {100 * DOCUMENTED[metric]:.2f} %")
+        axis.set_xticks([0, 1], ["faithful", "corrected"])
+        axis.set_xlim(-0.6, 1.6)
+        axis.set_title(f"test accuracy {title}")
+        axis.set_ylabel("%")
+        axis.legend(fontsize=8)
+    figure.suptitle(f"legacy-sae stacked autoencoder, {epochs} epochs per stage")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def environment():
+    import matplotlib
+    import numpy
+    from importlib import metadata
+    return dict(
+        machine=dict(platform=platform.platform(), processor=platform.machine(),
+                     cpus=os.cpu_count(), python=platform.python_version()),
+        versions={name: metadata.version(name) for name in
+                  ("tensorflow", "numpy", "matplotlib", "legacy-sae")}
+        | dict(numpy_runtime=numpy.__version__, matplotlib_runtime=matplotlib.__version__))
+
+
+def load_baseline(path):
+    if not path or not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as stream:
+        return json.load(stream)["runs"]
+
+
+def main(args):
+    from legacy_sae.checks import LegacySAEError, positive_int, writable_dir
+    for name in ("runs", "epochs", "jobs"):
+        positive_int(getattr(args, name), f"--{name}")
+    writable_dir(os.path.join(args.out, "runs"), "output folder")
+    if args.baseline and args.baseline != BASELINE_PATH and not os.path.exists(args.baseline):
+        raise LegacySAEError(f"No baseline file at {args.baseline!r}: give the results.json of "
+                             f"a baseline sweep, or leave --baseline out.")
+    lock = threading.Lock()
+
+    def say(message):
+        with lock:
+            print(message, flush=True)
+
+    specs = planned_runs(args.runs, args.mode, args.epochs, args.seed, dae=not args.no_dae)
+    recorded = load_records(args.out)
+    todo = [spec for spec in specs if spec["id"] not in recorded]
+    say(f"{len(specs)} runs planned, {len(specs) - len(todo)} already recorded in {args.out}, "
+        f"{len(todo)} to run, {args.jobs} at a time")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for record in pool.map(lambda spec: execute(spec, args.out, say), todo):
+            recorded[record["id"]] = record
+    records = [recorded[spec["id"]] for spec in specs]
+    rows = summarize(records, args.epochs, load_baseline(args.baseline))
+    report = render_markdown(rows, records, args.epochs)
+    with open(os.path.join(args.out, "report.md"), "w", encoding="utf-8") as stream:
+        stream.write(report)
+    render_plot(rows, records, args.epochs, os.path.join(args.out, "report.png"))
+    _write_json(os.path.join(args.out, "results.json"), dict(
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        settings=dict(runs=args.runs, mode=args.mode, epochs=args.epochs, seed=args.seed,
+                      dae=not args.no_dae, band_width_sd=BAND_WIDTH_SD),
+        **environment(), documented=DOCUMENTED, summary=rows, runs=records))
+    print()
+    print(report, end="")
+    print(f"\nWritten: {os.path.join(args.out, 'report.md')}, results.json, report.png")
+    return exit_status(rows, records)

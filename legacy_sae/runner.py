@@ -1,0 +1,57 @@
+"""Run an unmodified TensorFlow 1.x script: `legacy-sae run SCRIPT [ARGS...]`.
+
+The script runs in this process as `python SCRIPT ARGS...` would run it: `__name__` is
+"__main__", `sys.argv` is `[SCRIPT, *ARGS]`, the script's folder leads `sys.path`, and the working
+directory is the caller's. Around it, `compat.install()` supplies the TF1 API and the MNIST
+tutorial module, and `figures.headless` writes the figures it shows to PNG files.
+The return value is the exit status the script would have had: 0, its `sys.exit` code, or 1 after
+an uncaught exception, whose traceback starts at the script's own frames.
+"""
+import os
+import runpy
+import sys
+import traceback
+
+from legacy_sae import compat, figures
+from legacy_sae.checks import LegacySAEError
+
+
+def run_script(script, args=(), figures_dir="figures"):
+    if not os.path.isfile(script):
+        raise LegacySAEError(f"No script at {script!r}: give the path of a Python file to run.")
+    script_path = os.path.abspath(script)
+    compat.install()
+    saved_argv, saved_path = sys.argv, list(sys.path)
+    with figures.headless(figures_dir, os.path.splitext(os.path.basename(script))[0]):
+        sys.argv = [script, *args]
+        sys.path.insert(0, os.path.dirname(script_path))
+        try:
+            runpy.run_path(script, run_name="__main__")
+        except SystemExit as stop:
+            return _exit_status(stop.code)
+        except BaseException as error:  # report it as the interpreter would, then exit non-zero
+            _print_user_traceback(error, script_path)
+            return 130 if isinstance(error, KeyboardInterrupt) else 1
+        finally:
+            sys.argv, sys.path[:] = saved_argv, saved_path
+            sys.stdout.flush()
+    return 0
+
+
+def _exit_status(code):
+    """The process exit status Python gives `sys.exit(code)`."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _print_user_traceback(error, script_path):
+    """Print the traceback from the script's first frame on, hiding the runner's own frames."""
+    tb = error.__traceback__
+    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) != script_path:
+        tb = tb.tb_next
+    sys.stdout.flush()
+    traceback.print_exception(type(error), error, tb)

@@ -1,0 +1,25 @@
+"""legacy-sae: run a 2018 TensorFlow 1.x autoencoder tutorial unmodified, offline, on current TF."""
+from setuptools import find_packages, setup
+
+setup(
+    name="legacy-sae",
+    version="0.1.0",
+    description=("Faithful TF1-style ports of a 2018 denoising/stacked autoencoder tutorial, "
+                 "with compat shims, a vendored offline MNIST loader and regression reports."),
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.10",
+    packages=find_packages(include=["legacy_sae", "legacy_sae.*"]),
+    package_data={"legacy_sae": ["data/*.gz"]},
+    install_requires=[
+        # 2.21 is the release the documented bands and benchmarks were measured on; its
+        # tf.compat.v1 still has placeholders, Sessions, Saver and tf.train optimizers.
+        "tensorflow==2.21.*",
+        # numpy 2 rejects '%d' % array([7]), which dae_tutorial.py prints; 1.26 runs it as-is.
+        "numpy>=1.26,<2",
+        "matplotlib>=3.8",
+    ],
+    extras_require={"test": ["pytest>=8", "nbval>=0.11", "ipykernel>=6"]},
+    entry_points={"console_scripts": ["legacy-sae = legacy_sae.cli:main"]},
+)

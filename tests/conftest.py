@@ -1,0 +1,31 @@
+"""Shared helpers. Tests marked `full` run the tutorial at its full length (minutes each)."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TUTORIAL_DIR = os.path.join(REPO, "examples", "tutorial")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "full: a full-length tutorial run (minutes on 2 cores)")
+
+
+def run_cli(*args, cwd=None, timeout=900, **kwargs):
+    """`python -m legacy_sae ARGS` in a child process; returns the CompletedProcess."""
+    return subprocess.run([sys.executable, "-m", "legacy_sae", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+def run_python(code, cwd=None, timeout=300):
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """The bundled MNIST, loaded once for the whole session (one-hot labels)."""
+    from legacy_sae import input_data
+    return input_data.read_data_sets(input_data.BUNDLED_DIR, one_hot=True)

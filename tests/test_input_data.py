@@ -1,0 +1,200 @@
+"""The vendored MNIST loader: TF 1.x's semantics, the bundled data, and every bad input."""
+import gzip
+import os
+import shutil
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from legacy_sae import input_data
+from legacy_sae.checks import LegacySAEError
+from legacy_sae.input_data import MNISTDataError
+
+
+def test_shapes_dtypes_scaling_and_split(mnist):
+    assert mnist.train.images.shape == (55000, 784)
+    assert mnist.validation.images.shape == (5000, 784)
+    assert mnist.test.images.shape == (10000, 784)
+    assert mnist.train.labels.shape == (55000, 10)
+    assert mnist.train.num_examples == 55000
+    for part in mnist:
+        assert part.images.dtype == np.float32
+        assert part.images.min() == 0.0 and part.images.max() == 1.0
+        np.testing.assert_array_equal(part.labels.sum(axis=1), 1.0)
+    # The standard files: the first training labels, which form the validation set's start.
+    np.testing.assert_array_equal(np.argmax(mnist.validation.labels[:10], 1),
+                                  [5, 0, 4, 1, 9, 2, 1, 3, 1, 4])
+    all_train = np.concatenate([mnist.validation.labels, mnist.train.labels]).sum(axis=0)
+    assert all_train[:2].tolist() == [5923, 6742]
+    # float32 pixels are exactly uint8 / 255 as TF 1.x computed them.
+    raw = input_data.extract_images(os.path.join(input_data.BUNDLED_DIR, input_data.TEST_IMAGES))
+    expected = np.multiply(raw.reshape(10000, 784).astype(np.float32), 1.0 / 255.0)
+    np.testing.assert_array_equal(mnist.test.images, expected)
+
+
+def test_integer_labels_uint8_and_unreshaped_images():
+    data = input_data.read_data_sets(input_data.BUNDLED_DIR, dtype=tf.uint8, reshape=False,
+                                     validation_size=100)
+    assert data.train.images.shape == (59900, 28, 28, 1)
+    assert data.train.images.dtype == np.uint8 and data.train.images.max() == 255
+    assert data.train.labels.dtype == np.uint8 and data.train.labels.shape == (59900,)
+    assert data.validation.labels[:3].tolist() == [5, 0, 4]
+
+
+def tiny_dataset(n=10, seed=None):
+    images = np.arange(n, dtype=np.uint8).reshape(n, 1, 1, 1)
+    return input_data.DataSet(images, np.arange(n), dtype=tf.uint8, seed=seed)
+
+
+def copying_reference_batches(n, batch_size, steps, seed):
+    """TF 1.x's next_batch, which reshuffles by copying the arrays, for comparison."""
+    np.random.seed(seed)
+    data, start, epochs, out = np.arange(n), 0, 0, []
+    for _ in range(steps):
+        if epochs == 0 and start == 0:
+            perm = np.arange(n)
+            np.random.shuffle(perm)
+            data = data[perm]
+        if start + batch_size > n:
+            epochs += 1
+            rest = data[start:]
+            perm = np.arange(n)
+            np.random.shuffle(perm)
+            data = data[perm]
+            start = batch_size - len(rest)
+            out.append(np.concatenate([rest, data[:start]]))
+        else:
+            out.append(data[start:start + batch_size])
+            start += batch_size
+    return out
+
+
+def test_epoch_boundary_and_shuffling_match_tf1():
+    dataset = tiny_dataset()
+    np.random.seed(11)
+    batches = [dataset.next_batch(4)[1] for _ in range(7)]
+    for got, expected in zip(batches, copying_reference_batches(10, 4, 7, seed=11)):
+        np.testing.assert_array_equal(got, expected)
+    # Two and a half epochs: each epoch holds every example once, the crossing batch included.
+    flat = np.concatenate(batches)
+    assert sorted(flat[:10]) == list(range(10)) and sorted(flat[10:20]) == list(range(10))
+    assert dataset.epochs_completed == 2
+    assert flat[:10].tolist() != list(range(10))  # shuffled before the first epoch
+    # .images and .labels follow the current shuffled order, as TF 1.x's reassigned arrays did,
+    # and stay aligned with each other.
+    assert dataset.labels.tolist() != list(range(10))
+    assert sorted(dataset.labels.tolist()) == list(range(10))
+    np.testing.assert_array_equal(dataset.images[:, 0], dataset.labels)
+
+
+def test_no_shuffle_keeps_file_order():
+    dataset = tiny_dataset()
+    images, labels = dataset.next_batch(6, shuffle=False)
+    assert labels.tolist() == [0, 1, 2, 3, 4, 5]
+    images, labels = dataset.next_batch(6, shuffle=False)
+    assert labels.tolist() == [6, 7, 8, 9, 0, 1]
+
+
+def test_graph_seed_makes_shuffles_repeatable():
+    def batches():
+        with tf.Graph().as_default():
+            tf.compat.v1.set_random_seed(42)
+            dataset = tiny_dataset(1000)
+            return [dataset.next_batch(100)[1].tolist() for _ in range(12)]
+
+    assert batches() == batches()
+    unseeded = []
+    for _ in range(2):
+        with tf.Graph().as_default():
+            dataset = tiny_dataset(1000)
+            unseeded.append(dataset.next_batch(100)[1].tolist())
+    assert unseeded[0] != unseeded[1]
+
+
+def test_fake_data():
+    data = input_data.read_data_sets("unused", fake_data=True, one_hot=True)
+    images, labels = data.train.next_batch(3, fake_data=True)
+    assert np.shape(images) == (3, 784) and labels[0] == [1] + [0] * 9
+
+
+def test_missing_files_are_copied_from_the_bundle(tmp_path, capsys):
+    target = tmp_path / "MNIST-data"
+    data = input_data.read_data_sets(str(target), one_hot=True)
+    assert sorted(os.listdir(target)) == sorted(input_data.MNIST_FILES)
+    assert data.test.images.shape == (10000, 784)
+    assert capsys.readouterr().out.count("Copied bundled") == 4
+    # A second read finds them and copies nothing.
+    input_data.read_data_sets(str(target))
+    assert "Copied bundled" not in capsys.readouterr().out
+
+
+def _damaged_dir(tmp_path, filename, content):
+    target = tmp_path / "data"
+    target.mkdir()
+    (target / filename).write_bytes(content)
+    return target
+
+
+def _bundled_bytes(filename):
+    with open(os.path.join(input_data.BUNDLED_DIR, filename), "rb") as stream:
+        return stream.read()
+
+
+@pytest.mark.parametrize("case", ["truncated", "corrupted", "wrong magic", "other content",
+                                  "not gzip"])
+def test_bad_files_are_refused_and_kept(tmp_path, case):
+    name = input_data.TEST_LABELS
+    good = gzip.decompress(_bundled_bytes(name))
+    content = {
+        "truncated": _bundled_bytes(name)[:2000],
+        "corrupted": _bundled_bytes(name)[:1000] + b"\0" * 500 + _bundled_bytes(name)[1500:],
+        "wrong magic": gzip.compress((2051).to_bytes(4, "big") + good[4:]),
+        "other content": gzip.compress(good[:-1] + bytes([(good[-1] + 1) % 10])),
+        "not gzip": b"<html>404 Not Found</html>",
+    }[case]
+    target = _damaged_dir(tmp_path, name, content)
+    with pytest.raises(MNISTDataError) as caught:
+        input_data.read_data_sets(str(target), one_hot=True)
+    message = str(caught.value)
+    assert str(target / name) in message
+    assert "Delete" in message and "bundled copy" in message
+    assert (target / name).read_bytes() == content  # the user's file is left as it was
+
+
+def test_deleting_a_bad_file_restores_it(tmp_path):
+    name = input_data.TEST_LABELS
+    target = _damaged_dir(tmp_path, name, b"garbage")
+    with pytest.raises(MNISTDataError):
+        input_data.read_data_sets(str(target))
+    (target / name).unlink()
+    assert input_data.read_data_sets(str(target)).test.labels.shape == (10000,)
+
+
+def test_unwritable_train_dir(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(MNISTDataError, match="Cannot put train-images-idx3-ubyte.gz into"):
+        input_data.read_data_sets(str(blocker / "MNIST-data"))
+
+
+def test_read_only_folder_with_all_files_is_fine(tmp_path):
+    target = tmp_path / "ro"
+    shutil.copytree(input_data.BUNDLED_DIR, target)
+    os.chmod(target, 0o555)
+    try:
+        assert input_data.read_data_sets(str(target)).train.num_examples == 55000
+    finally:
+        os.chmod(target, 0o755)
+
+
+@pytest.mark.parametrize("size", [-1, 60001, 2.5, "5000", True])
+def test_validation_size_out_of_range(size):
+    with pytest.raises(LegacySAEError, match="validation_size must be a whole number between 0 "
+                                             "and 60000"):
+        input_data.read_data_sets(input_data.BUNDLED_DIR, validation_size=size)
+
+
+def test_bad_dtype():
+    with pytest.raises(TypeError, match="expected uint8 or float32"):
+        tiny_dataset().__class__(np.zeros((1, 1, 1, 1)), np.zeros(1), dtype=tf.int32)
