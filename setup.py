@@ -20,6 +20,9 @@ setup(
         "numpy>=1.26,<2",
         "matplotlib>=3.8",
     ],
-    extras_require={"test": ["pytest>=8", "nbval>=0.11", "ipykernel>=6"]},
+    extras_require={
+        # nbclient executes notebooks: the extension test, and notebooks/build.py.
+        "test": ["pytest>=8", "nbval>=0.11", "ipykernel>=6", "nbclient>=0.10"],
+    },
     entry_points={"console_scripts": ["legacy-sae = legacy_sae.cli:main"]},
 )

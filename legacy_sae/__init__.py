@@ -6,16 +6,20 @@ Modules, by layer:
   input_data   the vendored MNIST loader, with the data bundled in `legacy_sae/data/`
   dae, stacked the tutorial's two models, ported line for line
   runner, cli  `legacy-sae run SCRIPT` for unmodified scripts, and the `legacy-sae` command
+  figures      headless figures: what `plt.show()` would display, saved as PNG files
   regress      regression reports against the tutorial's documented accuracies
+  checks       the user-facing error type and the argument checks
 In Jupyter, `%load_ext legacy_sae` installs the shims in the running kernel.
 """
 __version__ = "0.1.0"
 
 
 def load_ipython_extension(ipython):
-    """`%load_ext legacy_sae`: TF1 imports work in this kernel, and figures show inline."""
+    """`%load_ext legacy_sae`: TF1 imports work in this kernel, and figures show inline.
+    TensorFlow's start-up notices are printed here, in the cell that loads the extension."""
     from legacy_sae import compat
     compat.install()
+    compat.warm_up()
     ipython.run_line_magic("matplotlib", "inline")
 
 

@@ -5,11 +5,12 @@ Importing this module changes nothing. Two calls do:
 * `tf1()` returns the TF1 API: `tf.compat.v1` with TF2 behaviour disabled (graphs, placeholders,
   Sessions, `tf.train` optimizers and `Saver`), as a module. The ports in `dae.py` and
   `stacked.py` use it as `tf`.
+* `warm_up()` starts TensorFlow's runtime, so that its start-up notices come out at once.
 * `install()` makes this process resolve `import tensorflow` to that API and
   `from tensorflow.examples.tutorials.mnist import input_data` to the vendored loader, so that
   unmodified TF1 scripts run. The runner (`legacy-sae run`) and the IPython extension
   (`%load_ext legacy_sae`) call it; nothing else does, so other programs and kernels in the same
-  environment keep normal TensorFlow 2. `uninstall()` undoes it.
+  environment keep normal TensorFlow 2. `uninstall()` undoes the imports.
 
 Differences from TF 1.x, each needed to run the tutorial unmodified:
 
@@ -64,6 +65,14 @@ def tf1():
     return _tf1_api
 
 
+def warm_up():
+    """Start TensorFlow's runtime once with a throwaway Session, so that its one-time C++
+    notices (CPU features, CUDA probing) are printed now, not in the middle of a training log."""
+    api = tf1()
+    with api.Graph().as_default(), api.Session() as sess:
+        sess.run(api.constant(0))
+
+
 def install():
     """Let unmodified TF1 scripts in this process import what they expect. Returns the TF1 API."""
     global _replaced_modules
@@ -82,7 +91,10 @@ def install():
 
 
 def uninstall():
-    """Undo `install()`: `import tensorflow` gives TensorFlow 2 again, with TF2 behaviour."""
+    """Undo `install()`'s imports: `import tensorflow` gives the TensorFlow 2 module again.
+
+    TF2 behaviour stays disabled in this process: TensorFlow cannot turn eager execution back on
+    once graphs were built. A fresh process or kernel has TF2 behaviour."""
     global _replaced_modules
     if _replaced_modules is None:
         return
@@ -92,4 +104,3 @@ def uninstall():
         else:
             sys.modules[name] = module
     _replaced_modules = None
-    sys.modules["tensorflow"].compat.v1.enable_v2_behavior()

@@ -62,13 +62,16 @@ def _restore(saver, sess, checkpoint, checkpoint_dir, tf):
 
 
 def _latest_checkpoint(checkpoint_dir, tf):
-    try:
-        return tf.train.latest_checkpoint(checkpoint_dir)
-    except (tf.errors.OpError, ValueError) as err:  # an unreadable 'checkpoint' index file
+    """The checkpoint to restore, or None for an empty folder. A 'checkpoint' index that
+    TensorFlow cannot read, or whose checkpoint is gone, is an error: saving would replace it."""
+    latest = tf.train.latest_checkpoint(checkpoint_dir)
+    if latest is None and os.path.exists(os.path.join(checkpoint_dir, "checkpoint")):
         raise CheckpointMismatchError(
-            f"The checkpoint folder {checkpoint_dir!r} holds a 'checkpoint' file TensorFlow "
-            f"cannot read ({err}). It was left as it is. Start fresh with --fresh, or choose "
-            f"another folder with --checkpoint-dir.") from None
+            f"The checkpoint folder {checkpoint_dir!r} holds a 'checkpoint' file that TensorFlow "
+            f"cannot read, or that names checkpoint files which are not there. It was left as it "
+            f"is. Start fresh with --fresh (stacked_auto_encoder(fresh=True)), which replaces "
+            f"it, or choose another folder with --checkpoint-dir.")
+    return latest
 
 
 def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=None,

@@ -9,10 +9,6 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TUTORIAL_DIR = os.path.join(REPO, "examples", "tutorial")
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "full: a full-length tutorial run (minutes on 2 cores)")
-
-
 def run_cli(*args, cwd=None, timeout=900, **kwargs):
     """`python -m legacy_sae ARGS` in a child process; returns the CompletedProcess."""
     return subprocess.run([sys.executable, "-m", "legacy_sae", *map(str, args)], cwd=cwd,

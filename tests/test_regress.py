@@ -1,0 +1,136 @@
+"""legacy-sae regress: statistics, bands, resume and rendering on synthetic records, and one
+real two-run sweep through the CLI."""
+import json
+import os
+
+import pytest
+
+from legacy_sae import regress
+from conftest import run_cli
+
+
+def record(seed, mode="faithful", before=0.86, after=0.976, epochs=20, status="ok"):
+    run = dict(id=f"stacked-{mode}-e{epochs}-s{seed}", kind="stacked", mode=mode, seed=seed,
+               epochs=epochs, status=status)
+    if status == "ok":
+        run["result"] = dict(accuracy_before_finetuning=before, accuracy_after_finetuning=after)
+    else:
+        run["error"] = "exit status 1: Traceback ...\nMemoryError"
+    return run
+
+
+def baseline():
+    befores = [0.84, 0.85, 0.86, 0.87, 0.88]
+    return [record(k, before=b, after=0.975 + 0.001 * k) for k, b in enumerate(befores)]
+
+
+def row(rows, mode, metric):
+    return next(r for r in rows if r["mode"] == mode and r["metric"] == metric)
+
+
+def test_statistics():
+    stats = regress.describe([1.0, 2.0, 3.0, 4.0])
+    assert stats == dict(n=4, mean=2.5, sd=pytest.approx(1.2909944), min=1.0, max=4.0)
+    assert regress.describe([5.0])["sd"] == 0.0
+
+
+def test_band_is_mean_plus_minus_three_sd_of_the_baseline():
+    rows = regress.summarize([record(9, before=0.865)], 20, baseline())
+    before = row(rows, "faithful", "accuracy_before_finetuning")
+    sd = regress.describe([0.84, 0.85, 0.86, 0.87, 0.88])["sd"]
+    assert before["band"] == pytest.approx([0.86 - 3 * sd, 0.86 + 3 * sd])
+    assert before["band_source"] == "baseline" and before["passed"]
+    assert before["documented"] == 0.8697 and not before["band_excludes_documented"]
+    assert regress.exit_status(rows, [record(9)]) == 0
+
+
+def test_a_faithful_run_outside_its_band_fails_the_sweep():
+    runs = [record(9, before=0.70)]
+    rows = regress.summarize(runs, 20, baseline())
+    before = row(rows, "faithful", "accuracy_before_finetuning")
+    assert before["outside"] == 1 and not before["passed"]
+    assert regress.exit_status(rows, runs) == 1
+    assert "FAIL, 1 outside band" in regress.render_markdown(rows, runs, 20)
+
+
+def test_a_band_that_excludes_the_documented_figure_fails():
+    tight = [record(k, after=0.990 + 0.0001 * k) for k in range(4)]
+    rows = regress.summarize(tight, 20)
+    after = row(rows, "faithful", "accuracy_after_finetuning")
+    assert after["band_source"] == "this sweep" and after["band_excludes_documented"]
+    assert regress.exit_status(rows, tight) == 1
+    # At other epoch counts the documented figures do not apply.
+    short = [dict(r, epochs=2) for r in tight]
+    assert regress.exit_status(regress.summarize(short, 2), short) == 0
+
+
+def test_corrected_runs_are_reported_but_do_not_gate():
+    runs = [record(1), record(1, mode="carry", before=0.2)]
+    base = baseline() + [record(k, mode="carry", before=0.92 + 0.001 * k) for k in range(3)]
+    rows = regress.summarize(runs, 20, base)
+    carry = row(rows, "carry", "accuracy_before_finetuning")
+    assert not carry["passed"] and not carry["gates_exit"]
+    assert regress.exit_status(rows, runs) == 0
+    assert "FAIL (info)" in regress.render_markdown(rows, runs, 20)
+
+
+def test_failed_runs_are_reported_not_dropped():
+    runs = [record(1), record(2, status="failed")]
+    rows = regress.summarize(runs, 20, baseline())
+    assert row(rows, "faithful", "accuracy_before_finetuning")["n"] == 1
+    assert regress.exit_status(rows, runs) == 1
+    report = regress.render_markdown(rows, runs, 20)
+    assert "1 runs succeeded, 1 failed" in report
+    assert "`stacked-faithful-e20-s2`: exit status 1: Traceback ..." in report
+
+
+def test_report_renders_table_literature_and_plot(tmp_path):
+    runs = baseline()
+    rows = regress.summarize(runs, 20)
+    report = regress.render_markdown(rows, runs, 20)
+    assert "| accuracy before fine-tuning | faithful | 86.97 % | 86.00 % |" in report
+    assert "| Vincent et al. 2010, JMLR, SdA-3 | 1.28 % | 98.72 % |" in report
+    regress.render_plot(rows, runs, 20, str(tmp_path / "plot.png"))
+    assert (tmp_path / "plot.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_resume_skips_recorded_runs(tmp_path):
+    specs = regress.planned_runs(2, "both", 3, seed=5)
+    assert [s["id"] for s in specs] == [
+        "stacked-faithful-e3-s5", "stacked-carry-e3-s5", "dae-faithful-e3-s5",
+        "stacked-faithful-e3-s6", "stacked-carry-e3-s6", "dae-faithful-e3-s6"]
+    (tmp_path / "runs").mkdir()
+    for spec in specs[:2]:
+        (tmp_path / "runs" / f"{spec['id']}.json").write_text(json.dumps(dict(spec, status="ok")))
+    assert sorted(regress.load_records(str(tmp_path))) == sorted(s["id"] for s in specs[:2])
+
+
+def test_real_two_run_sweep_and_its_resume(tmp_path):
+    out = tmp_path / "sweep"
+    args = ["regress", "--runs", "2", "--mode", "faithful", "--epochs", "1", "--out", out]
+    result = run_cli(*args, cwd=tmp_path, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "4 runs planned, 0 already recorded" in result.stdout
+    assert "[stacked-faithful-e1-s1] stage 3/4 softmax: epoch 1/1" in result.stdout
+    with open(out / "results.json") as stream:
+        results = json.load(stream)
+    assert [r["status"] for r in results["runs"]] == ["ok"] * 4
+    assert results["versions"]["tensorflow"].startswith("2.")
+    accuracies = [r["result"]["accuracy_after_finetuning"] for r in results["runs"]
+                  if r["kind"] == "stacked"]
+    assert len(accuracies) == 2 and all(0.8 < a < 1 for a in accuracies)
+    assert {"report.md", "report.png", "results.json", "runs"} <= set(os.listdir(out))
+    assert "| DAE test MSE, gaussian noise 0.3 | faithful |" in (out / "report.md").read_text()
+
+    # Same command again: everything is recorded, nothing runs.
+    again = run_cli(*args, cwd=tmp_path, timeout=300)
+    assert again.returncode == 0 and "4 runs planned, 4 already recorded" in again.stdout
+    assert "started" not in again.stdout
+
+
+def test_bad_arguments(tmp_path):
+    result = run_cli("regress", "--runs", "0", "--out", tmp_path / "x", cwd=tmp_path)
+    assert result.returncode == 2 and "--runs must be a whole number" in result.stderr
+    result = run_cli("regress", "--baseline", "missing.json", "--out", tmp_path / "x",
+                     cwd=tmp_path)
+    assert result.returncode == 2 and "No baseline file at 'missing.json'" in result.stderr
