@@ -64,11 +64,7 @@ def denoising_auto_encoder(epochs=20, keep_prob=1.0, seed=None, data_dir=None, f
         if seed is not None:
             np.random.seed(seed)
             tf.set_random_seed(seed)
-        mnist = input_data.read_data_sets(data_dir or input_data.BUNDLED_DIR, one_hot=True)
-        print('Training data shape:', mnist.train.images.shape)
-        print('Test data shape:', mnist.test.images.shape)
-        print('Validation data shape:', mnist.validation.images.shape)
-        print('Training label shape:', mnist.train.labels.shape)
+        mnist = input_data.tutorial_data_sets(data_dir)
         test_X = mnist.test.images
         test_Y = mnist.test.labels
 

@@ -19,6 +19,10 @@ Behaviour kept from TF 1.x, because the tutorial's numbers depend on it:
 
 The shuffles permute an index, not the images: the batches and the random stream are those of
 TF 1.x, without copying 172 MB of training images at every epoch.
+
+Added for the ports, outside TF 1.x's surface: `tutorial_data_sets` (the listings' opening
+lines), `DataSet.next_batch_indices` (a batch as indices into `stored_images`) and `prefetch`
+(the next batch drawn while the current one trains).
 """
 import collections
 import gzip
@@ -291,6 +295,17 @@ def read_data_sets(train_dir, fake_data=False, one_hot=False, dtype=tf.float32, 
                          **options)
     test = DataSet(test_images, test_labels, **options)
     return Datasets(train=train, validation=validation, test=test)
+
+
+def tutorial_data_sets(train_dir=None):
+    """What both tutorial listings do first: read MNIST with one-hot labels (from `train_dir`, or
+    the bundled copy in place when None) and print the four shapes."""
+    mnist = read_data_sets(train_dir or BUNDLED_DIR, one_hot=True)
+    print('Training data shape:', mnist.train.images.shape)
+    print('Test data shape:', mnist.test.images.shape)
+    print('Validation data shape:', mnist.validation.images.shape)
+    print('Training label shape:', mnist.train.labels.shape)
+    return mnist
 
 
 def load_mnist(train_dir="MNIST-data"):

@@ -5,8 +5,12 @@ run to run. `legacy-sae regress` runs the stacked tutorial (faithful, corrected 
 DAE once per seed, each in its own process, and reports per metric the documented value, the
 measured mean, standard deviation, min and max, the band, and whether the runs lie inside it.
 
-Bands are mean +- 3 standard deviations of the baseline runs (`legacy_sae/baseline.json`, the
-recorded baseline sweep) at the same epochs; where the baseline has none, the sweep's own runs.
+A band is the 99.9 % prediction interval for one new run, from the baseline runs
+(`legacy_sae/baseline.json`, the recorded baseline sweep) at the same epochs, or from the sweep's
+own runs where the baseline has none: mean +- t * sd * sqrt(1 + 1/n), t the 0.9995 quantile of
+Student's t with n - 1 degrees of freedom. Unlike a bare mean +- 3 sd it allows for estimating
+mean and sd from a handful of runs; at 99.9 % a sweep of 20 runs checked on two metrics raises a
+false alarm about 4 % of the time.
 The exit status is non-zero when a faithful run falls outside its band, when a band at the
 tutorial's 20 epochs excludes a documented accuracy, or when a run failed.
 
@@ -18,6 +22,7 @@ run's record in `runs/` to run it again.
 import concurrent.futures
 import datetime
 import json
+import math
 import os
 import platform
 import statistics
@@ -26,9 +31,11 @@ import sys
 import threading
 import time
 
+from legacy_sae.checks import LegacySAEError, positive_int, writable_dir
+
 DOCUMENTED = {"accuracy_before_finetuning": 0.8697, "accuracy_after_finetuning": 0.9774}
 TUTORIAL_EPOCHS = 20
-BAND_WIDTH_SD = 3.0
+BAND_COVERAGE = 0.999
 BASELINE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "baseline.json")
 
 # (kind, mode, metric, label) of every reported row.
@@ -144,6 +151,33 @@ def describe(values):
                 min=min(values), max=max(values))
 
 
+def t_quantile(p, df):
+    """Quantile p (> 0.5) of Student's t with df degrees of freedom.
+
+    With x = sqrt(df) tan(u), the CDF is 1/2 + C * integral from 0 to atan(x / sqrt(df)) of
+    cos(u)^(df - 1) du, C = Gamma((df + 1) / 2) / (sqrt(pi) Gamma(df / 2)): a smooth integrand on
+    [0, pi/2), integrated by Simpson's rule and inverted by bisection on the angle."""
+    scale = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(math.pi)
+
+    def cdf_at_angle(angle, steps=1000):
+        h = angle / steps
+        weights = sum((4 if k % 2 else 2) * math.cos(k * h) ** (df - 1) for k in range(1, steps))
+        return 0.5 + scale * h / 3 * (1 + weights + math.cos(angle) ** (df - 1))
+
+    low, high = 0.0, math.pi / 2
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if cdf_at_angle(middle) < p else (low, middle)
+    return math.sqrt(df) * math.tan((low + high) / 2)
+
+
+def prediction_band(stats, coverage=BAND_COVERAGE):
+    """Where one new run falls with probability `coverage`, from n runs' mean and sd."""
+    n = stats["n"]
+    half = t_quantile(1 - (1 - coverage) / 2, n - 1) * stats["sd"] * math.sqrt(1 + 1 / n)
+    return [stats["mean"] - half, stats["mean"] + half]
+
+
 def metric_values(records, kind, mode, metric, epochs):
     return [r["result"][metric] for r in records
             if r["status"] == "ok" and r["kind"] == kind and r["mode"] == mode
@@ -160,14 +194,14 @@ def summarize(records, epochs, baseline_records=()):
         reference = metric_values(baseline_records, kind, mode, metric, epochs)
         band_source = "baseline" if len(reference) >= 2 else "this sweep"
         stats = describe(reference if band_source == "baseline" else values)
-        low = stats["mean"] - BAND_WIDTH_SD * stats["sd"]
-        high = stats["mean"] + BAND_WIDTH_SD * stats["sd"]
+        band = prediction_band(stats) if stats["n"] >= 2 else None  # one run: no spread known
         documented = DOCUMENTED.get(metric) if kind == "stacked" and mode == "faithful" else None
-        outside = [v for v in values if not low <= v <= high]
-        excludes_documented = (documented is not None and epochs == TUTORIAL_EPOCHS
-                               and not low <= documented <= high)
+        outside = [v for v in values if band and not band[0] <= v <= band[1]]
+        excludes_documented = (band is not None and documented is not None
+                               and epochs == TUTORIAL_EPOCHS
+                               and not band[0] <= documented <= band[1])
         rows.append(dict(kind=kind, mode=mode, metric=metric, label=label, documented=documented,
-                         **describe(values), band=[low, high], band_source=band_source,
+                         **describe(values), band=band, band_source=band_source,
                          outside=len(outside), band_excludes_documented=excludes_documented,
                          passed=not outside and not excludes_documented,
                          gates_exit=(kind == "stacked" and mode == "faithful")))
@@ -184,12 +218,16 @@ def _pct(value, digits=2):
     return "-" if value is None else f"{100 * value:.{digits}f} %"
 
 
+def band_text(band, fmt):
+    return "none: 1 run" if band is None else f"{fmt(band[0])} - {fmt(band[1])}"
+
+
 def render_markdown(rows, records, epochs):
     ok = [r for r in records if r["status"] == "ok"]
     lines = [f"# legacy-sae regression report ({epochs} epochs per stage)", "",
-             f"{len(ok)} runs succeeded, {len(records) - len(ok)} failed. Bands: mean +- "
-             f"{BAND_WIDTH_SD:g} sd of the baseline runs (or of this sweep where the baseline has "
-             f"none at {epochs} epochs).", "",
+             f"{len(ok)} runs succeeded, {len(records) - len(ok)} failed. Bands: "
+             f"{100 * BAND_COVERAGE:g} % prediction intervals for one run, from the baseline runs "
+             f"(or from this sweep where the baseline has none at {epochs} epochs).", "",
              "| metric | mode | documented | mean | sd | min | max | band (source) | runs | result |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
@@ -206,7 +244,7 @@ def render_markdown(rows, records, epochs):
         lines.append(f"| {row['label']} | {MODE_NAMES[row['mode']]} | "
                      f"{_pct(row['documented']) if row['documented'] else '-'} | "
                      f"{fmt(row['mean'])} | {sd} | {fmt(row['min'])} | {fmt(row['max'])} | "
-                     f"{fmt(row['band'][0])} - {fmt(row['band'][1])} ({row['band_source']}) | "
+                     f"{band_text(row['band'], fmt)} ({row['band_source']}) | "
                      f"{row['n']} | {result} |")
     lines += ["", "Reference results for properly pretrained stacked denoising autoencoders "
               "(not pass/fail):", "", "| reference | test error | accuracy |", "|---|---|---|"]
@@ -233,8 +271,10 @@ def render_plot(rows, records, epochs, path):
             row = next((r for r in rows if r["metric"] == metric and r["mode"] == mode), None)
             if row is None:
                 continue
-            axis.fill_between([position - 0.3, position + 0.3], *[100 * b for b in row["band"]],
-                              color="C%d" % position, alpha=0.2, label=f"{MODE_NAMES[mode]} band")
+            if row["band"]:
+                axis.fill_between([position - 0.3, position + 0.3], *[100 * b for b in row["band"]],
+                                  color="C%d" % position, alpha=0.2,
+                                  label=f"{MODE_NAMES[mode]} band")
             jitter = [position + 0.2 * ((k % 5) - 2) / 2 for k in range(len(values))]
             axis.scatter(jitter, [100 * v for v in values], color="C%d" % position, zorder=3)
         if metric in DOCUMENTED:
@@ -271,7 +311,6 @@ def load_baseline(path):
 
 
 def main(args):
-    from legacy_sae.checks import LegacySAEError, positive_int, writable_dir
     for name in ("runs", "epochs", "jobs"):
         positive_int(getattr(args, name), f"--{name}")
     writable_dir(os.path.join(args.out, "runs"), "output folder")
@@ -301,7 +340,7 @@ def main(args):
     _write_json(os.path.join(args.out, "results.json"), dict(
         created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         settings=dict(runs=args.runs, mode=args.mode, epochs=args.epochs, seed=args.seed,
-                      dae=not args.no_dae, band_width_sd=BAND_WIDTH_SD),
+                      dae=not args.no_dae, band_coverage=BAND_COVERAGE),
         **environment(), documented=DOCUMENTED, summary=rows, runs=records))
     print()
     print(report, end="")

@@ -93,11 +93,7 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
         if seed is not None:
             np.random.seed(seed)
             tf.set_random_seed(seed)
-        mnist = input_data.read_data_sets(data_dir or input_data.BUNDLED_DIR, one_hot=True)
-        print('Training data shape:', mnist.train.images.shape)
-        print('Test data shape:', mnist.test.images.shape)
-        print('Validation data shape:', mnist.validation.images.shape)
-        print('Training label shape:', mnist.train.labels.shape)
+        mnist = input_data.tutorial_data_sets(data_dir)
 
         tf.reset_default_graph()
         if seed is not None:

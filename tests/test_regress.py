@@ -34,18 +34,31 @@ def test_statistics():
     assert regress.describe([5.0])["sd"] == 0.0
 
 
-def test_band_is_mean_plus_minus_three_sd_of_the_baseline():
+def test_t_quantiles_match_the_tables():
+    for p, df, expected in [(0.975, 9, 2.262), (0.9995, 9, 4.781), (0.9995, 1, 636.6),
+                            (0.995, 4, 4.604), (0.9995, 500, 3.310)]:
+        assert regress.t_quantile(p, df) == pytest.approx(expected, rel=1e-3)
+
+
+def test_band_is_the_999_prediction_interval_of_the_baseline():
     rows = regress.summarize([record(9, before=0.865)], 20, baseline())
     before = row(rows, "faithful", "accuracy_before_finetuning")
     sd = regress.describe([0.84, 0.85, 0.86, 0.87, 0.88])["sd"]
-    assert before["band"] == pytest.approx([0.86 - 3 * sd, 0.86 + 3 * sd])
+    half = 8.610 * sd * (1 + 1 / 5) ** 0.5  # t(0.9995, 4 df)
+    assert before["band"] == pytest.approx([0.86 - half, 0.86 + half], rel=1e-3)
     assert before["band_source"] == "baseline" and before["passed"]
     assert before["documented"] == 0.8697 and not before["band_excludes_documented"]
     assert regress.exit_status(rows, [record(9)]) == 0
 
 
+def test_a_single_run_has_no_band():
+    rows = regress.summarize([record(1, epochs=3)], 3)
+    assert row(rows, "faithful", "accuracy_before_finetuning")["band"] is None
+    assert "none: 1 run (this sweep)" in regress.render_markdown(rows, [record(1, epochs=3)], 3)
+
+
 def test_a_faithful_run_outside_its_band_fails_the_sweep():
-    runs = [record(9, before=0.70)]
+    runs = [record(9, before=0.60)]
     rows = regress.summarize(runs, 20, baseline())
     before = row(rows, "faithful", "accuracy_before_finetuning")
     assert before["outside"] == 1 and not before["passed"]
