@@ -11,7 +11,7 @@ setup(
     license="MIT",
     python_requires=">=3.10",
     packages=find_packages(include=["legacy_sae", "legacy_sae.*"]),
-    package_data={"legacy_sae": ["data/*.gz"]},
+    package_data={"legacy_sae": ["data/*.gz", "baseline.json"]},
     install_requires=[
         # 2.21 is the release the documented bands and benchmarks were measured on; its
         # tf.compat.v1 still has placeholders, Sessions, Saver and tf.train optimizers.

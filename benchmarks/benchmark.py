@@ -35,8 +35,10 @@ STACKED_STAGES = {
 
 
 def step_flops(trained, forward_only):
-    """A dense layer costs 2*B*in*out FLOPs forward; training adds about twice that backward."""
-    return (sum(6 * BATCH * i * o for i, o in trained)
+    """A dense layer costs 2*B*in*out FLOPs forward. Training adds as much again for the weight
+    gradient, and as much again for the input gradient except in the first trained layer, whose
+    input is fed data."""
+    return (sum((4 if k == 0 else 6) * BATCH * i * o for k, (i, o) in enumerate(trained))
             + sum(2 * BATCH * i * o for i, o in forward_only))
 
 
@@ -71,7 +73,8 @@ def measure_matmul_rate():
 
 def time_legacy_sae(kind, epochs):
     import tempfile
-    from legacy_sae import dae, stacked
+    from legacy_sae import compat, dae, stacked
+    compat.tf1()  # TensorFlow's import, outside the timing as in the other variants
     marks = {}  # stage -> when its last epoch ended
 
     def progress(stage, epoch, total):
@@ -112,6 +115,7 @@ def time_keras(kind, epochs):
     import numpy as np
     from keras import layers
     from legacy_sae import input_data
+    start = time.perf_counter()  # like (a) and (b): data loading included, imports not
     data = input_data.read_data_sets(input_data.BUNDLED_DIR, one_hot=True)
     x, y = data.train.images, data.train.labels
 
@@ -131,7 +135,6 @@ def time_keras(kind, epochs):
         outputs = layers.Dense(width, activation="sigmoid")(h)
         return keras.Model(inputs, outputs), keras.Model(inputs, h1)
 
-    start = time.perf_counter()
     if kind == "dae":
         model, _ = autoencoder(784, 256, 0.3, 0.0)
         fit(model, x, x, "mse")

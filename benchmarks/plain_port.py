@@ -3,15 +3,20 @@
 `import tensorflow.compat.v1 as tf` with `tf.disable_v2_behavior()`, and a minimal MNIST
 `DataSet` with TF 1.x's semantics that reshuffles by copying the training arrays, as TF 1.x
 did. The training loops are the tutorial's, with timers around each part of a step: batching,
-noise, `sess.run` and checkpoint saving. Run by `benchmark.py`, one variant per process.
+noise, `sess.run`, checkpoint saving and the figures. Run by `benchmark.py`, one variant per
+process.
 """
 import collections
 import os
 import tempfile
 import time
 
+import matplotlib
 import numpy as np
 import tensorflow.compat.v1 as tf
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 - after choosing the headless backend
 
 from legacy_sae import input_data
 
@@ -124,7 +129,8 @@ def run_stacked(epochs, timers):
     l1_rec = dense(tf.nn.dropout(dense(tf.nn.dropout(l1_h1, keep_prob), w2, b2), keep_prob), w3, b3)
     l1_cost = tf.reduce_mean((l1_rec - y) ** 2)
     l2_h1 = dense(l2x, v1, c1)
-    l2_cost = tf.reduce_mean((dense(dense(l2_h1, v2, c2), v3, c3) - l2x) ** 2)
+    l2_rec = dense(dense(l2_h1, v2, c2), v3, c3)
+    l2_cost = tf.reduce_mean((l2_rec - l2x) ** 2)
     l3_cost = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(
         logits=tf.add(tf.matmul(l3x, wout), bout), labels=l3y))
     logits = tf.add(tf.matmul(dense(l1_h1, v1, c1), wout), bout)
@@ -154,6 +160,25 @@ def run_stacked(epochs, timers):
         timers.timed("stage 4", "sess.run", sess.run, [optimizers[3], cost],
                      {x: batch_x, l3y: batch_y})
 
+    def show_figure(sess, number, images):
+        """The tutorial's 3 x 10 figure after stages 1 and 2, saved as a PNG."""
+        images = images[:10]
+        if number == 1:
+            noisy = images + 0.3 * np.random.randn(10, 784)
+            rows = [images, noisy, sess.run(l1_rec, {x: noisy, keep_prob: 1.0})]
+        else:
+            features = sess.run(l1_h1, {x: images})
+            rows = [images, features, sess.run(l2_rec, {l2x: features})]
+        plt.figure(figsize=(10, 2))
+        for i in range(10):
+            for row, values in enumerate(rows):
+                plt.subplot(3, 10, i + 10 * row + 1)
+                side = int(np.sqrt(values.shape[1]))
+                plt.imshow(np.reshape(values[i], (side, side)), cmap='gray')
+                plt.axis('off')
+        plt.savefig(os.path.join(savedir, f"figure-{number}.png"))
+        plt.close()
+
     accuracies = []
     for number, step in enumerate((stage1, stage2, stage3, stage4), start=1):
         stage = f"stage {number}"
@@ -164,6 +189,8 @@ def run_stacked(epochs, timers):
                     step(sess, *timers.timed(stage, "batching", train.next_batch, 256))
                 timers.timed(stage, "saving", saver.save, sess,
                              os.path.join(savedir, "model.cpkt"), epoch)
+            if number <= 2:
+                timers.timed(stage, "figure", show_figure, sess, number, test_images)
             if number >= 3:
                 accuracies.append(float(sess.run(accuracy, {x: test_images, l3y: test_labels})))
     return accuracies

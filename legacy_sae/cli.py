@@ -28,7 +28,7 @@ def _training_options(parser):
                         help="MNIST folder; missing files are copied there from the bundled copy "
                              "(default: read the bundled copy in place)")
     parser.add_argument("--result-json", default=None, metavar="FILE",
-                        help="also write what the run measured to FILE as JSON")
+                        help="also write what the run measured to FILE as JSON (replacing FILE)")
     _figures_option(parser)
 
 

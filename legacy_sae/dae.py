@@ -116,14 +116,16 @@ def denoising_auto_encoder(epochs=20, keep_prob=1.0, seed=None, data_dir=None, f
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             print('开始训练')  # "training starts"
-            # The next batch is drawn while this one trains, in the same order (see prefetch).
+            # The next batch is drawn while this one trains, in the same order (see prefetch),
+            # and the tutorial's sess.run([train, cost], feed_dict=...) is made a callable once,
+            # so that fetches and feeds are not parsed again at every step.
             batches = input_data.prefetch(noisy_batch, training_epochs * num_batch)
+            step = sess.make_callable([train, cost], [input_x, input_y, keep_prob])
             for epoch in range(training_epochs):
                 total_cost = 0.0
                 for i in range(num_batch):
                     batch_x_noise, batch_x = next(batches)
-                    _, loss = sess.run([train, cost], feed_dict={
-                        input_x: batch_x_noise, input_y: batch_x, keep_prob: train_keep_prob})
+                    _, loss = step(batch_x_noise, batch_x, train_keep_prob)
                     total_cost += loss
                 costs.append(total_cost / num_batch)
                 if epoch % display_epoch == 0:

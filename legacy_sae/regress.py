@@ -48,7 +48,7 @@ METRICS = [
      ("dae", "faithful", "salt_pepper_mse", "DAE test MSE, 15 % pixels inverted")]
 MODE_NAMES = {"faithful": "faithful", "carry": "corrected (carry weights)"}
 
-# Published results on MNIST for properly pretrained stacked (denoising) autoencoders.
+# Published MNIST test errors of stacked denoising autoencoders (reference rows, not re-run here).
 LITERATURE = [
     ("LISA DeepLearningTutorials, SdA.py", 0.013),
     ("Vincent et al. 2010, JMLR, SdA-3", 0.0128),

@@ -44,6 +44,11 @@ class StackedResult:
     restored_from: str | None  # checkpoint restored before stage 1, if any
 
 
+_KEPT_AND_HOW_TO_START_FRESH = (
+    "It was left as it is. Start fresh with --fresh (stacked_auto_encoder(fresh=True)), which "
+    "replaces it, or choose another folder with --checkpoint-dir.")
+
+
 class CheckpointMismatchError(LegacySAEError):
     """A checkpoint folder whose latest checkpoint does not fit the tutorial's graph."""
 
@@ -56,9 +61,7 @@ def _restore(saver, sess, checkpoint, checkpoint_dir, tf):
         first_line = str(err).strip().splitlines()[0]
         raise CheckpointMismatchError(
             f"The checkpoint {checkpoint} in {checkpoint_dir!r} does not fit the stacked "
-            f"autoencoder's graph ({first_line}). It was left as it is. Start fresh with "
-            f"--fresh (stacked_auto_encoder(fresh=True)), which replaces it, or choose another "
-            f"folder with --checkpoint-dir.") from None
+            f"autoencoder's graph ({first_line}). " + _KEPT_AND_HOW_TO_START_FRESH) from None
 
 
 def _latest_checkpoint(checkpoint_dir, tf):
@@ -68,9 +71,8 @@ def _latest_checkpoint(checkpoint_dir, tf):
     if latest is None and os.path.exists(os.path.join(checkpoint_dir, "checkpoint")):
         raise CheckpointMismatchError(
             f"The checkpoint folder {checkpoint_dir!r} holds a 'checkpoint' file that TensorFlow "
-            f"cannot read, or that names checkpoint files which are not there. It was left as it "
-            f"is. Start fresh with --fresh (stacked_auto_encoder(fresh=True)), which replaces "
-            f"it, or choose another folder with --checkpoint-dir.")
+            f"cannot read, or that names checkpoint files which are not there. "
+            + _KEPT_AND_HOW_TO_START_FRESH)
     return latest
 
 
@@ -194,17 +196,20 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
 
         costs = {}
 
-        def train_stage(sess, stage, make_batch, run_step):
-            """The tutorial's epoch loop, shared by the four stages: make_batch() draws the feeds
-            of the next batch, one batch ahead in a background thread (input_data.prefetch);
-            run_step(*feeds) trains on them and returns the cost. Saves after every epoch."""
+        def train_stage(sess, stage, make_batch, train_op, stage_cost, feeds):
+            """The tutorial's epoch loop, shared by the four stages. make_batch() returns the
+            values of `feeds` for the next batch and runs one batch ahead in a background thread
+            (input_data.prefetch). Each step is the tutorial's
+            sess.run([train_op, stage_cost], feed_dict=...), as a callable made once per stage so
+            that fetches and feeds are not parsed again at every step. Saves after every epoch."""
+            step = sess.make_callable([train_op, stage_cost], feeds)
             name = STAGES[stage - 1]
             costs[name] = []
             batches = input_data.prefetch(make_batch, training_epochs * num_batch)
             for epoch in range(training_epochs):
                 total_cost = 0.0
                 for i in range(num_batch):
-                    total_cost += run_step(*next(batches))
+                    total_cost += step(*next(batches))[1]
                 costs[name].append(total_cost / num_batch)
                 if epoch % display_epoch == 0:
                     print('Epoch {0}/{1}  average cost {2}'.format(
@@ -241,14 +246,9 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
                 # x~ = x + 0.3 * N(0, 1), drawn in float64 from numpy's global stream, then
                 # rounded to float32 here rather than by TensorFlow's feed: the same values.
                 batch_x_noise = batch_x + 0.3 * np.random.randn(batch_size, 784)
-                return batch_x_noise.astype(np.float32), batch_x
+                return batch_x_noise.astype(np.float32), batch_x, 0.5
 
-            def denoising_step(batch_x_noise, batch_x):
-                _, loss = sess.run([l1_optm, l1_cost],
-                                   feed_dict={x: batch_x_noise, y: batch_x, keep_prob: 0.5})
-                return loss
-
-            train_stage(sess, 1, noisy_batch, denoising_step)
+            train_stage(sess, 1, noisy_batch, l1_optm, l1_cost, [x, y, keep_prob])
             test_noisy = mnist.test.images[:show_num] + 0.3 * np.random.randn(show_num, 784)
             reconstruction = sess.run(l1_reconstruction, feed_dict={x: test_noisy, keep_prob: 1.0})
             show_rows((mnist.test.images, test_noisy, reconstruction), [(28, 28)] * 3)
@@ -263,13 +263,10 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
                                                       keep_prob: 1.0})
 
             def feature_batch():
-                return (train_l1_out[mnist.train.next_batch_indices(batch_size)],)
+                l1_out = train_l1_out[mnist.train.next_batch_indices(batch_size)]
+                return l1_out, l1_out
 
-            def feature_step(l1_out):
-                _, loss = sess.run([l2_optm, l2_cost], feed_dict={l2x: l1_out, l2y: l1_out})
-                return loss
-
-            train_stage(sess, 2, feature_batch, feature_step)
+            train_stage(sess, 2, feature_batch, l2_optm, l2_cost, [l2x, l2y])
             testvec = mnist.test.images[:show_num]
             l1_out = sess.run(l1_h1, feed_dict={x: testvec, keep_prob: 1.0})
             reconstruction = sess.run(l2_reconstruction, feed_dict={l2x: l1_out})
@@ -288,11 +285,7 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
                 picked = mnist.train.next_batch_indices(batch_size)
                 return train_l2_out[picked], mnist.train.stored_labels[picked]
 
-            def softmax_step(l2_out, batch_y):
-                _, loss = sess.run([l3_optm, l3_cost], feed_dict={l3x: l2_out, l3y: batch_y})
-                return loss
-
-            train_stage(sess, 3, softmax_batch, softmax_step)
+            train_stage(sess, 3, softmax_batch, l3_optm, l3_cost, [l3x, l3y])
             correct_prediction = tf.equal(tf.argmax(logits, 1), tf.argmax(l3y, 1))
             accuracy = tf.reduce_mean(tf.cast(correct_prediction, dtype=tf.float32))
             before = accuracy.eval({x: mnist.test.images, l3y: mnist.test.labels})
@@ -303,11 +296,7 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
             start_stage(sess, 4)
             print('级联微调 开始训练')  # "cascade fine-tuning: training starts"
 
-            def finetune_step(batch_x, batch_y):
-                _, loss = sess.run([optm, cost], feed_dict={x: batch_x, l3y: batch_y})
-                return loss
-
-            train_stage(sess, 4, lambda: mnist.train.next_batch(batch_size), finetune_step)
+            train_stage(sess, 4, lambda: mnist.train.next_batch(batch_size), optm, cost, [x, l3y])
             after = accuracy.eval({x: mnist.test.images, l3y: mnist.test.labels})
             print('Accuracy:', after)
 
