@@ -78,6 +78,7 @@ def maybe_restore(filename, train_dir):
     path = os.path.join(train_dir, filename)
     if os.path.exists(path):
         return path
+    partial = None
     try:
         os.makedirs(train_dir, exist_ok=True)
         # Copy under a temporary name first, so an interrupted copy never looks like the file.
@@ -86,6 +87,8 @@ def maybe_restore(filename, train_dir):
             shutil.copyfileobj(src, out)
         os.replace(partial, path)
     except OSError as err:
+        if partial and os.path.exists(partial):
+            os.remove(partial)
         raise MNISTDataError(
             f"Cannot put {filename} into the MNIST folder {train_dir!r} ({err.strerror or err}). "
             f"Pass a writable folder as train_dir (CLI: --data-dir), or copy the four MNIST "

@@ -125,7 +125,7 @@ def execute(spec, out, say):
             record.update(status="ok", result=json.load(stream))
         os.remove(result_path)
     else:
-        record.update(status="failed", error=f"exit status {status}: " + "\n".join(last_lines))
+        record.update(status="failed", error=f"exit status {status}\n" + "\n".join(last_lines))
     _write_json(os.path.join(run_dir, spec["id"] + ".json"), record)
     say(f"[{spec['id']}] {record['status']} after {record['seconds']} s")
     return record
@@ -218,6 +218,12 @@ def _pct(value, digits=2):
     return "-" if value is None else f"{100 * value:.{digits}f} %"
 
 
+def failure_summary(error):
+    """'exit status N: <last line of its stderr>', the line that names the exception."""
+    status, *tail = error.splitlines()
+    return f"{status}: {tail[-1]}" if tail else status
+
+
 def band_text(band, fmt):
     return "none: 1 run" if band is None else f"{fmt(band[0])} - {fmt(band[1])}"
 
@@ -252,7 +258,7 @@ def render_markdown(rows, records, epochs):
     failed = [r for r in records if r["status"] != "ok"]
     if failed:
         lines += ["", "Failed runs (delete a run's record in runs/ to run it again):", ""]
-        lines += [f"- `{r['id']}`: {r['error'].splitlines()[0]}" for r in failed]
+        lines += [f"- `{r['id']}`: {failure_summary(r['error'])}" for r in failed]
     return "\n".join(lines) + "\n"
 
 

@@ -2,6 +2,7 @@
 real two-run sweep through the CLI."""
 import json
 import os
+import sys
 
 import pytest
 
@@ -15,7 +16,7 @@ def record(seed, mode="faithful", before=0.86, after=0.976, epochs=20, status="o
     if status == "ok":
         run["result"] = dict(accuracy_before_finetuning=before, accuracy_after_finetuning=after)
     else:
-        run["error"] = "exit status 1: Traceback ...\nMemoryError"
+        run["error"] = "exit status 1\nTraceback (most recent call last):\n  ...\nMemoryError"
     return run
 
 
@@ -94,7 +95,7 @@ def test_failed_runs_are_reported_not_dropped():
     assert regress.exit_status(rows, runs) == 1
     report = regress.render_markdown(rows, runs, 20)
     assert "1 runs succeeded, 1 failed" in report
-    assert "`stacked-faithful-e20-s2`: exit status 1: Traceback ..." in report
+    assert "- `stacked-faithful-e20-s2`: exit status 1: MemoryError" in report
 
 
 def test_report_renders_table_literature_and_plot(tmp_path):
@@ -147,3 +148,17 @@ def test_bad_arguments(tmp_path):
     result = run_cli("regress", "--baseline", "missing.json", "--out", tmp_path / "x",
                      cwd=tmp_path)
     assert result.returncode == 2 and "No baseline file at 'missing.json'" in result.stderr
+
+
+def test_a_crashing_run_is_recorded_as_failed(tmp_path, monkeypatch):
+    monkeypatch.setattr(regress, "_command", lambda spec, out: [
+        sys.executable, "-c", "import sys; print('[legacy-sae] stage 1/4: epoch 1/1', "
+                              "file=sys.stderr); raise MemoryError('out of memory')"])
+    (tmp_path / "runs").mkdir()
+    spec = regress.planned_runs(1, "faithful", 1, seed=3, dae=False)[0]
+    said = []
+    record = regress.execute(spec, str(tmp_path), said.append)
+    assert record["status"] == "failed" and record["error"].startswith("exit status 1\n")
+    assert regress.failure_summary(record["error"]) == "exit status 1: MemoryError: out of memory"
+    assert said[1] == "[stacked-faithful-e1-s3] stage 1/4: epoch 1/1"
+    assert regress.load_records(str(tmp_path))[spec["id"]]["status"] == "failed"
