@@ -138,14 +138,8 @@ def denoising_auto_encoder(epochs=20, keep_prob=1.0, seed=None, data_dir=None, f
             # Figure 1: original / noisy / reconstruction of the first ten test digits.
             test_noisy = mnist.test.images[:show_num] + 0.3 * np.random.randn(show_num, 784)
             reconstruction = sess.run(pred, feed_dict={input_x: test_noisy, keep_prob: 1.0})
-            plt.figure(figsize=(1.0 * show_num, 1 * 2))
-            for i in range(show_num):
-                for row, image in enumerate((mnist.test.images[i], test_noisy[i],
-                                             reconstruction[i])):
-                    plt.subplot(3, show_num, i + show_num * row + 1)
-                    plt.imshow(np.reshape(image, (28, 28)), cmap='gray')
-                    plt.axis('off')
-            plt.show()
+            figures.show_image_rows((mnist.test.images, test_noisy, reconstruction),
+                                    [(28, 28)] * 3, show_num)
 
             # Figure 2, robustness: another kind of noise, 15 % of one random digit's pixels
             # inverted. The tutorial leaves this figure open rather than calling plt.show().

@@ -5,12 +5,15 @@ folder. Inside it nothing waits for a person: `plt.show()` saves and closes the 
 `plt.pause`, `waitforbuttonpress` and `ginput` return at once, and `input()` with no standard
 input answers an empty line. Figures still open when the block ends are saved too. Existing files
 are never replaced: each figure takes the first free name `PREFIX-NN.png`.
+
+`show_image_rows` draws the grid of digits both tutorial listings show.
 """
 import builtins
 import contextlib
 import os
 
 import matplotlib
+import numpy as np
 
 from legacy_sae.checks import writable_dir
 
@@ -94,3 +97,16 @@ def saved_to(directory, prefix):
     else:
         with headless(directory, prefix) as writer:
             yield writer
+
+
+def show_image_rows(rows, shapes, count=10):
+    """The tutorials' 3 x `count` figure: one row per image set (e.g. original / noisy /
+    reconstruction), each image reshaped to its row's shape, then `plt.show()`."""
+    import matplotlib.pyplot as plt
+    plt.figure(figsize=(1.0 * count, 1 * 2))
+    for i in range(count):
+        for row, (images, shape) in enumerate(zip(rows, shapes)):
+            plt.subplot(len(rows), count, i + count * row + 1)
+            plt.imshow(np.reshape(images[i], shape), cmap='gray')
+            plt.axis('off')
+    plt.show()

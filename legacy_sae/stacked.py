@@ -23,7 +23,6 @@ the weights the previous stage trained: real greedy layer-wise pretraining. Noth
 import dataclasses
 import os
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from legacy_sae import compat, figures, input_data
@@ -224,16 +223,6 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
             if carry_weights and stage > 1:
                 _restore(saver, sess, tf.train.latest_checkpoint(savedir), savedir, tf)
 
-        def show_rows(rows, shapes):
-            """The tutorial's 3 x show_num figure: one row per image set."""
-            plt.figure(figsize=(1.0 * show_num, 1 * 2))
-            for i in range(show_num):
-                for row, (images, shape) in enumerate(zip(rows, shapes)):
-                    plt.subplot(3, show_num, i + show_num * row + 1)
-                    plt.imshow(np.reshape(images[i], shape), cmap='gray')
-                    plt.axis('off')
-            plt.show()
-
         # Stage 1: the denoising autoencoder, from the latest checkpoint if there is one.
         with tf.Session() as sess:
             start_stage(sess, 1)
@@ -251,7 +240,8 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
             train_stage(sess, 1, noisy_batch, l1_optm, l1_cost, [x, y, keep_prob])
             test_noisy = mnist.test.images[:show_num] + 0.3 * np.random.randn(show_num, 784)
             reconstruction = sess.run(l1_reconstruction, feed_dict={x: test_noisy, keep_prob: 1.0})
-            show_rows((mnist.test.images, test_noisy, reconstruction), [(28, 28)] * 3)
+            figures.show_image_rows((mnist.test.images, test_noisy, reconstruction),
+                                    [(28, 28)] * 3, show_num)
 
         # Stage 2: the autoencoder on layer-1 features. Layer 1 is not trained here (l2_optm
         # trains network 2 only), so the tutorial's per-batch sess.run(l1_h1) gives the same rows
@@ -270,7 +260,8 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
             testvec = mnist.test.images[:show_num]
             l1_out = sess.run(l1_h1, feed_dict={x: testvec, keep_prob: 1.0})
             reconstruction = sess.run(l2_reconstruction, feed_dict={l2x: l1_out})
-            show_rows((testvec, l1_out, reconstruction), [(28, 28), (16, 16), (16, 16)])
+            figures.show_image_rows((testvec, l1_out, reconstruction),
+                                    [(28, 28), (16, 16), (16, 16)], show_num)
 
         # Stage 3: the softmax on layer-2 features, then the stacked network's test accuracy.
         # Layers 1 and 2 are fixed here, so their features are computed once, as in stage 2.
