@@ -17,10 +17,11 @@ It prints a Markdown table (also written with the JSON to --out). The last line 
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
+
+from legacy_sae import regress
 
 BATCH = 256
 STEPS_PER_EPOCH = 215  # ceil(55000 / 256)
@@ -170,21 +171,14 @@ def in_subprocess(argv):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def environment():
-    from importlib import metadata
-    return dict(platform=platform.platform(), cpus=os.cpu_count(),
-                python=platform.python_version(),
-                versions={name: metadata.version(name)
-                          for name in ("tensorflow", "keras", "numpy", "legacy-sae")})
-
-
 def report(results, epochs, rate):
     flops = run_flops(epochs)
     floors = {"dae": flops["dae"] / (rate * 1e9),
               "stacked": sum(flops["stacked"].values()) / (rate * 1e9)}
-    env = environment()
+    env = regress.environment(("tensorflow", "keras", "numpy", "legacy-sae"))
+    machine = env["machine"]
     lines = [f"# legacy-sae benchmark, {epochs} epochs per stage",
-             "", f"{env['platform']}, {env['cpus']} CPUs, Python {env['python']}, "
+             "", f"{machine['platform']}, {machine['cpus']} CPUs, Python {machine['python']}, "
              + ", ".join(f"{k} {v}" for k, v in env["versions"].items()),
              f"matmul at the tutorial's shapes: {rate:.1f} GFLOP/s; FLOPs: DAE "
              f"{flops['dae'] / 1e12:.2f} T, stacked {sum(flops['stacked'].values()) / 1e12:.2f} T",
@@ -235,8 +229,10 @@ def main():
         return
     rate = in_subprocess(["--variant", "matmul"])["gflops"]
     results = {}
-    for variant in VARIANTS:
-        for kind in ("dae", "stacked"):
+    # Variants of one run back to back, so that the virtual machine's drifting speed moves
+    # (a) and (b) alike.
+    for kind in ("dae", "stacked"):
+        for variant in VARIANTS:
             print(f"timing {LABELS[variant]}, {kind} ...", file=sys.stderr, flush=True)
             results.setdefault(variant, {})[kind] = in_subprocess(
                 ["--variant", variant, "--kind", kind, "--epochs", str(args.epochs)])

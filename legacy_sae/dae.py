@@ -100,7 +100,9 @@ def denoising_auto_encoder(epochs=20, keep_prob=1.0, seed=None, data_dir=None, f
         pred = tf.nn.sigmoid(tf.add(tf.matmul(h2, weights['out']), biases['out']))
 
         # cost = mean over batch and pixels of (z - x)^2: the clean image is the target.
-        cost = tf.reduce_mean((pred - input_y) ** 2)
+        # tf.square is the tutorial's `** 2`, bit for bit with its gradient, without Pow's
+        # general x^y kernel (1.3 ms of a 9 ms step).
+        cost = tf.reduce_mean(tf.square(pred - input_y))
         train = tf.train.AdamOptimizer(learning_rate).minimize(cost)
 
         num_batch = int(np.ceil(mnist.train.num_examples / batch_size))
@@ -109,8 +111,11 @@ def denoising_auto_encoder(epochs=20, keep_prob=1.0, seed=None, data_dir=None, f
         def noisy_batch():
             batch_x, batch_y = mnist.train.next_batch(batch_size)
             # x~ = x + 0.3 * N(0, 1), drawn in float64 from numpy's global stream, then rounded
-            # to float32 here rather than by TensorFlow's feed: the same values.
-            batch_x_noise = batch_x + 0.3 * np.random.randn(batch_size, 784)
+            # to float32 here rather than by TensorFlow's feed: the same values. In place, in one
+            # float64 buffer: the tutorial's arithmetic, fewer copies.
+            batch_x_noise = np.random.randn(batch_size, 784)
+            batch_x_noise *= 0.3
+            batch_x_noise += batch_x
             return batch_x_noise.astype(np.float32), batch_x
 
         with tf.Session() as sess:

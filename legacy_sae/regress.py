@@ -297,16 +297,13 @@ def render_plot(rows, records, epochs, path):
     plt.close(figure)
 
 
-def environment():
-    import matplotlib
-    import numpy
+def environment(packages=("tensorflow", "numpy", "matplotlib", "legacy-sae")):
+    """The machine and the versions of `packages` that a result was measured with."""
     from importlib import metadata
     return dict(
         machine=dict(platform=platform.platform(), processor=platform.machine(),
                      cpus=os.cpu_count(), python=platform.python_version()),
-        versions={name: metadata.version(name) for name in
-                  ("tensorflow", "numpy", "matplotlib", "legacy-sae")}
-        | dict(numpy_runtime=numpy.__version__, matplotlib_runtime=matplotlib.__version__))
+        versions={name: metadata.version(name) for name in packages})
 
 
 def load_baseline(path):
