@@ -204,7 +204,7 @@ def summarize(records, epochs, baseline_records=()):
                          **describe(values), band=band, band_source=band_source,
                          outside=len(outside), band_excludes_documented=excludes_documented,
                          passed=not outside and not excludes_documented,
-                         gates_exit=(kind == "stacked" and mode == "faithful")))
+                         gates_exit=(mode == "faithful")))
     return rows
 
 

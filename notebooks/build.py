@@ -95,12 +95,21 @@ def dae_notebook():
             print(f"test MSE, salt and pepper: {result.salt_pepper_mse:.5f}")
         """, "nbval-ignore-output"),
         code("""
-            # Checked by nbval: the run trained and denoises. The noisy inputs themselves are
-            # 0.09 (gaussian) and about 0.1 (pixels inverted) away from the clean images.
+            # Checked by nbval: the run trained, and both test errors lie in the bands measured
+            # over the recorded baseline runs (the noisy inputs themselves are 0.09 and about 0.1
+            # away from the clean images; the tutorial documents no figure).
+            from legacy_sae import regress
+
+            baseline = regress.load_baseline(regress.BASELINE_PATH)
+            rows = {row["metric"]: row for row in regress.summarize(
+                [dict(kind="dae", mode="faithful", epochs=20, status="ok", result=vars(result))],
+                20, baseline)}
             print("epochs logged:", len(result.costs))
             print("cost fell to under half:", result.costs[-1] < result.costs[0] / 2)
-            print("gaussian reconstruction closer than 0.02:", result.gaussian_mse < 0.02)
-            print("salt-and-pepper reconstruction closer than 0.05:", result.salt_pepper_mse < 0.05)
+            for metric in ("gaussian_mse", "salt_pepper_mse"):
+                low, high = rows[metric]["band"]
+                print(f"{metric}: in band {low:.5f}-{high:.5f}:",
+                      low <= getattr(result, metric) <= high)
         """),
         markdown("""
             The tutorial notes that training with `keep_prob=0.5` instead of 1.0 filters noise

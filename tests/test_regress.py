@@ -67,6 +67,19 @@ def test_a_faithful_run_outside_its_band_fails_the_sweep():
     assert "FAIL, 1 outside band" in regress.render_markdown(rows, runs, 20)
 
 
+def test_a_dae_run_outside_the_recorded_baseline_band_fails_the_sweep():
+    """The DAE is faithful too: its test errors are held to the bands of the shipped baseline."""
+    shipped = regress.load_baseline(regress.BASELINE_PATH)
+    gaussian = regress.metric_values(shipped, "dae", "faithful", "gaussian_mse", 20)
+    assert len(gaussian) >= 10
+    worse = dict(id="dae-faithful-e20-s99", kind="dae", mode="faithful", seed=99, epochs=20,
+                 status="ok", result=dict(gaussian_mse=2 * max(gaussian), salt_pepper_mse=0.0135))
+    rows = regress.summarize([worse], 20, shipped)
+    gaussian_row = next(r for r in rows if r["metric"] == "gaussian_mse")
+    assert gaussian_row["band_source"] == "baseline" and gaussian_row["outside"] == 1
+    assert regress.exit_status(rows, [worse]) == 1
+
+
 def test_a_band_that_excludes_the_documented_figure_fails():
     tight = [record(k, after=0.990 + 0.0001 * k) for k in range(4)]
     rows = regress.summarize(tight, 20)
