@@ -7,6 +7,9 @@ This guards every speed-up of the ports: none may change a printed digit.
 """
 import os
 
+import numpy as np
+
+from legacy_sae import compat
 from conftest import TUTORIAL_DIR, run_cli
 
 SEED = 7
@@ -69,8 +72,6 @@ def test_stacked_port_prints_what_the_listing_prints(tmp_path):
 def test_square_is_the_listings_power_of_two_bit_for_bit():
     """The ports write the listings' `(a - b) ** 2` as `tf.square(a - b)` (Pow's general kernel is
     slow); values, means and gradients must not move by a bit, tiny and huge magnitudes included."""
-    import numpy as np
-    from legacy_sae import compat
     tf = compat.tf1()
     rng = np.random.RandomState(SEED)
     with tf.Graph().as_default(), tf.Session() as sess:
