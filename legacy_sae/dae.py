@@ -110,13 +110,8 @@ def denoising_auto_encoder(epochs=20, keep_prob=1.0, seed=None, data_dir=None, f
 
         def noisy_batch():
             batch_x, batch_y = mnist.train.next_batch(batch_size)
-            # x~ = x + 0.3 * N(0, 1), drawn in float64 from numpy's global stream, then rounded
-            # to float32 here rather than by TensorFlow's feed: the same values. In place, in one
-            # float64 buffer: the tutorial's arithmetic, fewer copies.
-            batch_x_noise = np.random.randn(batch_size, 784)
-            batch_x_noise *= 0.3
-            batch_x_noise += batch_x
-            return batch_x_noise.astype(np.float32), batch_x
+            # x~ = x + 0.3 * N(0, 1): the tutorial's noise, same stream, same values.
+            return input_data.add_noise(batch_x, 0.3), batch_x
 
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())

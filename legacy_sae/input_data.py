@@ -21,8 +21,8 @@ The shuffles permute an index, not the images: the batches and the random stream
 TF 1.x, without copying 172 MB of training images at every epoch.
 
 Added for the ports, outside TF 1.x's surface: `tutorial_data_sets` (the listings' opening
-lines), `DataSet.next_batch_indices` (a batch as indices into `stored_images`) and `prefetch`
-(the next batch drawn while the current one trains).
+lines), `DataSet.next_batch_indices` (a batch as indices into `stored_images`), `add_noise` (the
+listings' noisy batch) and `prefetch` (the next batch drawn while the current one trains).
 """
 import collections
 import gzip
@@ -239,6 +239,17 @@ class DataSet:
     @property
     def stored_labels(self):
         return self._stored_labels
+
+
+def add_noise(images, scale=0.3):
+    """images + scale * N(0, 1), as the listings compute `batch_x + 0.3*np.random.randn(...)`: the
+    noise drawn in float64 from numpy's global stream and added in float64, then rounded to
+    float32, which is what TensorFlow's feed made of the listings' float64 array. Computed in
+    place in one float64 buffer: the same operations, fewer copies."""
+    noisy = np.random.randn(*images.shape)
+    noisy *= scale
+    noisy += images
+    return noisy.astype(np.float32)
 
 
 def prefetch(make_batch, count):

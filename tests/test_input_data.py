@@ -88,6 +88,18 @@ def test_epoch_boundary_and_shuffling_match_tf1():
     np.testing.assert_array_equal(dataset.images[:, 0], dataset.labels)
 
 
+def test_add_noise_is_the_listings_expression_bit_for_bit(mnist):
+    batch = mnist.train.images[:256]
+    np.random.seed(3)
+    expected = (batch + 0.3 * np.random.randn(256, 784)).astype(np.float32)
+    next_draw = np.random.rand()
+    np.random.seed(3)
+    noisy = input_data.add_noise(batch, 0.3)
+    assert noisy.dtype == np.float32
+    assert np.array_equal(noisy.view(np.int32), expected.view(np.int32))
+    assert np.random.rand() == next_draw  # the global stream is left where the listing leaves it
+
+
 def test_no_shuffle_keeps_file_order():
     dataset = tiny_dataset()
     images, labels = dataset.next_batch(6, shuffle=False)
