@@ -11,7 +11,7 @@ setup(
     license="MIT",
     python_requires=">=3.10",
     packages=find_packages(include=["legacy_sae", "legacy_sae.*"]),
-    package_data={"legacy_sae": ["data/*.gz", "baseline.json"]},
+    package_data={"legacy_sae": ["data/*.gz", "baselines/*.json"]},
     install_requires=[
         # 2.21 is the release the documented bands and benchmarks were measured on; its
         # tf.compat.v1 still has placeholders, Sessions, Saver and tf.train optimizers.
@@ -19,6 +19,11 @@ setup(
         # numpy 2 rejects '%d' % array([7]), which dae_tutorial.py prints; 1.26 runs it as-is.
         "numpy>=1.26,<2",
         "matplotlib>=3.8",
+        # TensorFlow's own legacy Keras 2, released with each TF version: tf.layers, tf.keras
+        # and the TF1 RNN cells for scripts run with the shims (Keras 3 dropped them).
+        "tf-keras==2.21.*",
+        # Google's continuation of tf.contrib.slim / contrib.layers / contrib.framework.
+        "tf-slim>=1.1",
     ],
     extras_require={
         # nbclient executes notebooks: the extension test, and notebooks/build.py.

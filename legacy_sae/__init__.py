@@ -2,7 +2,9 @@
 as-is on current TensorFlow, offline.
 
 Modules, by layer:
-  compat       the TF1 API and the import shims unmodified TF1 scripts need (all compat glue)
+  compat       the TF1 API and the import shims unmodified TF1 scripts need (all compat glue,
+               one module per family: tutorials, keras, contrib, removed, devices, startup)
+  preflight    `legacy-sae check`: what a TF1 script needs from the shims, before it runs
   input_data   the vendored MNIST loader, with the data bundled in `legacy_sae/data/`
   dae, stacked the tutorial's two models, ported line for line
   runner, cli  `legacy-sae run SCRIPT` for unmodified scripts, and the `legacy-sae` command
@@ -11,18 +13,27 @@ Modules, by layer:
   checks       the user-facing error type and the argument checks
 In Jupyter, `%load_ext legacy_sae` installs the shims in the running kernel.
 """
+import sys
+
 __version__ = "0.1.0"
 
 
 def load_ipython_extension(ipython):
     """`%load_ext legacy_sae`: TF1 imports work in this kernel, and figures show inline.
-    TensorFlow's start-up notices are printed here, in the cell that loads the extension."""
+    TensorFlow starts here, in the cell that loads the extension. A TF1 name that TensorFlow 2
+    removed shows its one-line message instead of a traceback through the shims."""
     from legacy_sae import compat
     compat.install()
     compat.warm_up()
     ipython.run_line_magic("matplotlib", "inline")
 
+    def show_removed(shell, kind, error, tb, tb_offset=None):
+        print(f"legacy-sae: {error}", file=sys.stderr)
+
+    ipython.set_custom_exc((compat.RemovedInTF2Error,), show_removed)
+
 
 def unload_ipython_extension(ipython):
     from legacy_sae import compat
     compat.uninstall()
+    ipython.set_custom_exc((), None)

@@ -1,6 +1,7 @@
 """The `legacy-sae` command (also `python -m legacy_sae`).
 
   legacy-sae run [--figures DIR] SCRIPT [ARGS...]   run an unmodified TF1 script
+  legacy-sae check SCRIPT...                        what TF1 scripts need from the shims
   legacy-sae dae [options]                          the denoising autoencoder port
   legacy-sae stacked [options]                      the stacked autoencoder port
   legacy-sae regress [options]                      regression report over several runs
@@ -11,6 +12,7 @@ import json
 import os
 import sys
 
+from legacy_sae import preflight, regress
 from legacy_sae.checks import LegacySAEError, writable_dir
 
 
@@ -20,7 +22,6 @@ def _figures_option(parser):
 
 
 def _training_options(parser):
-    parser.add_argument("--epochs", type=int, default=20, help="epochs per stage (tutorial: 20)")
     parser.add_argument("--seed", type=int, default=None,
                         help="seed numpy and TensorFlow for a repeatable run (default: unseeded, "
                              "as the tutorial)")
@@ -48,7 +49,13 @@ def build_parser():
     run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
                      help="arguments passed to the script")
 
+    check_parser = commands.add_parser("check", help="list what TF1 scripts need from the shims, "
+                                               "without running them",
+                                description=preflight.__doc__.split("\n\n")[0])
+    check_parser.add_argument("scripts", nargs="+", metavar="SCRIPT", help="Python files to check")
+
     dae = commands.add_parser("dae", help="train the denoising autoencoder (dae_tutorial.py)")
+    dae.add_argument("--epochs", type=int, default=20, help="epochs (tutorial: 20)")
     _training_options(dae)
     dae.add_argument("--keep-prob", type=float, default=1.0,
                      help="dropout keep probability while training (tutorial: 1.0; it suggests "
@@ -56,6 +63,7 @@ def build_parser():
 
     stacked = commands.add_parser("stacked",
                                   help="train the stacked autoencoder (stacked_tutorial.py)")
+    regress.add_epochs_arguments(stacked)
     _training_options(stacked)
     stacked.add_argument("--carry-weights", action="store_true",
                          help="corrected mode: each stage starts from the weights the previous "
@@ -65,7 +73,6 @@ def build_parser():
     stacked.add_argument("--fresh", action="store_true",
                          help="do not restore the latest checkpoint; replace it")
 
-    from legacy_sae import regress
     regress.add_arguments(commands.add_parser(
         "regress", help="regression report against the tutorial's documented accuracies",
         description=regress.__doc__.split("\n\n")[0]))
@@ -76,6 +83,23 @@ def print_progress(stage, epoch, epochs):
     """Progress beside the tutorial's own log, on stderr so that stdout stays the tutorial's."""
     end = "\r" if sys.stderr.isatty() and epoch < epochs else "\n"
     print(f"[legacy-sae] {stage}: epoch {epoch}/{epochs}", end=end, file=sys.stderr, flush=True)
+
+
+def accuracy_line(result):
+    """The stacked run's last line: its accuracies, beside the documented ones only when the run
+    used their setting (a faithful run at 50 epochs per stage)."""
+    before, after = result.accuracy_before_finetuning, result.accuracy_after_finetuning
+    documented = (regress.DOCUMENTED["accuracy_before_finetuning"],
+                  regress.DOCUMENTED["accuracy_after_finetuning"])
+    if result.epochs == regress.DOCUMENTED_EPOCHS and not result.carry_weights:
+        return (f"Test accuracy: {before:.4f} before fine-tuning (tutorial {documented[0]:.4f}), "
+                f"{after:.4f} after (tutorial {documented[1]:.4f}), at the setting of the "
+                f"tutorial's documented run ({regress.DOCUMENTED_EPOCHS} epochs per stage)")
+    setting = f"{result.epochs} epochs per stage" + (", corrected mode" * result.carry_weights)
+    return (f"Test accuracy: {before:.4f} before fine-tuning, {after:.4f} after ({setting}). "
+            f"The tutorial's {documented[0]:.4f} and {documented[1]:.4f} belong to a faithful "
+            f"run at {regress.DOCUMENTED_EPOCHS} epochs per stage, its step-by-step section's "
+            f"setting: `legacy-sae stacked --documented`.")
 
 
 def _write_result(result, path):
@@ -93,6 +117,8 @@ def main(argv=None):
         if args.command == "run":
             from legacy_sae.runner import run_script
             return run_script(args.script, args.args, figures_dir=args.figures)
+        if args.command == "check":
+            return preflight.main(args.scripts)
         if args.command == "dae":
             from legacy_sae.dae import denoising_auto_encoder
             result = denoising_auto_encoder(
@@ -104,13 +130,11 @@ def main(argv=None):
         if args.command == "stacked":
             from legacy_sae.stacked import DEFAULT_CHECKPOINT_DIR, stacked_auto_encoder
             result = stacked_auto_encoder(
-                epochs=args.epochs, seed=args.seed, carry_weights=args.carry_weights,
-                data_dir=args.data_dir, checkpoint_dir=args.checkpoint_dir or DEFAULT_CHECKPOINT_DIR,
-                fresh=args.fresh, figures_dir=args.figures, progress=print_progress)
-            print(f"Test accuracy: {result.accuracy_before_finetuning:.4f} before fine-tuning "
-                  f"(tutorial 0.8697), {result.accuracy_after_finetuning:.4f} after (tutorial 0.9774)")
+                epochs=regress.chosen_epochs(args), seed=args.seed,
+                carry_weights=args.carry_weights, data_dir=args.data_dir,
+                checkpoint_dir=args.checkpoint_dir or DEFAULT_CHECKPOINT_DIR, fresh=args.fresh, figures_dir=args.figures, progress=print_progress)
+            print(accuracy_line(result))
             return _write_result(result, args.result_json)
-        from legacy_sae import regress
         return regress.main(args)
     except LegacySAEError as err:
         print(f"legacy-sae: error: {err}", file=sys.stderr)

@@ -2,9 +2,11 @@
 `tensorflow.examples.tutorials.mnist.input_data`, working offline.
 
 TF 1.x downloaded the four MNIST files into `train_dir` on first use. This module ships them
-inside the package instead: a file missing from `train_dir` is copied there from the bundled copy,
-and every file is checked against the table below before it is used, so a run never trains on
-a damaged or foreign file.
+inside the package instead: a file missing from `train_dir` is copied there from the bundled copy.
+Every file is checked before it is used (a complete gzip stream, the right IDX magic number, as
+many bytes as its header says), so a run never trains on a damaged file; a valid IDX file that is
+not the standard MNIST one, such as Fashion-MNIST under the same names, loads with one line
+saying what it is (the checksum table `KNOWN_FILES`).
 
 Behaviour kept from TF 1.x, because the tutorial's numbers depend on it:
 
@@ -35,9 +37,11 @@ import threading
 import zlib
 
 import numpy as np
-import tensorflow as tf
 
 from legacy_sae.checks import LegacySAEError
+from legacy_sae.compat.startup import import_tensorflow
+
+tf = import_tensorflow()
 
 BUNDLED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
@@ -49,25 +53,45 @@ TRAIN_LABELS = "train-labels-idx1-ubyte.gz"
 TEST_IMAGES = "t10k-images-idx3-ubyte.gz"
 TEST_LABELS = "t10k-labels-idx1-ubyte.gz"
 
-# file: (IDX magic number, SHA-256 of the decompressed content). Checking the content rather than
-# the .gz bytes accepts any faithful recompression, such as the files TF 1.x itself downloaded.
-MNIST_FILES = {
-    TRAIN_IMAGES: (2051, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
-    TRAIN_LABELS: (2049, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
-    TEST_IMAGES: (2051, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
-    TEST_LABELS: (2049, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
+# IDX magic numbers: 0x0000 (always), 0x08 (unsigned bytes), then the number of dimensions.
+IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
+MNIST_FILES = {TRAIN_IMAGES: IMAGES_MAGIC, TRAIN_LABELS: LABELS_MAGIC,
+               TEST_IMAGES: IMAGES_MAGIC, TEST_LABELS: LABELS_MAGIC}
+
+# Known IDX files by SHA-256: for MNIST, of the decompressed content, so that any faithful
+# recompression (such as the files TF 1.x itself downloaded) matches; for Fashion-MNIST, of the
+# .gz files as Zalando Research publishes them. Same four file names, same shapes.
+KNOWN_FILES = {
+    "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db": ("MNIST", TRAIN_IMAGES),
+    "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5": ("MNIST", TRAIN_LABELS),
+    "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7": ("MNIST", TEST_IMAGES),
+    "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2": ("MNIST", TEST_LABELS),
+    "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc":
+        ("Fashion-MNIST", TRAIN_IMAGES),
+    "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc":
+        ("Fashion-MNIST", TRAIN_LABELS),
+    "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229":
+        ("Fashion-MNIST", TEST_IMAGES),
+    "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf":
+        ("Fashion-MNIST", TEST_LABELS),
 }
 
 Datasets = collections.namedtuple("Datasets", ["train", "validation", "test"])
 
 
 class MNISTDataError(LegacySAEError):
-    """An MNIST file that is missing, damaged or not MNIST at all."""
+    """An MNIST-style IDX file that is missing, damaged, or not the kind its name says."""
 
 
-def _restore_hint(path):
-    return (f"Delete {path} and run again: legacy-sae puts its bundled copy of the file there. "
-            f"Nothing was trained on it.")
+def maybe_download(filename, work_directory, source_url=DEFAULT_SOURCE_URL):
+    """TF 1.x's download step, offline: the file in `work_directory`, or for the four MNIST files
+    the bundled copy put there (`maybe_restore`). `source_url` is never contacted."""
+    path = os.path.join(work_directory, filename)
+    if os.path.exists(path) or filename in MNIST_FILES:
+        return maybe_restore(filename, work_directory)
+    raise MNISTDataError(
+        f"No {filename} in {work_directory!r}, and legacy-sae downloads nothing: it bundles only "
+        f"the four MNIST files. Put {filename} into that folder yourself.")
 
 
 def maybe_restore(filename, train_dir):
@@ -99,33 +123,65 @@ def maybe_restore(filename, train_dir):
     return path
 
 
-def read_verified(path):
-    """Decompress an MNIST file and check its magic number and checksum against `MNIST_FILES`."""
-    filename = os.path.basename(path)
-    magic, sha256 = MNIST_FILES[filename]
+def _read_source(source):
+    """(name, bytes) of a path or of a binary file object, as TF 1.x's and older loaders took."""
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as stream:
+            return os.fspath(source), stream.read()
+    return getattr(source, "name", repr(source)), source.read()
+
+
+def read_idx(source, magic):
+    """The decompressed content of a gzipped IDX file (a path or a binary file object), checked:
+    a complete gzip stream, the `magic` number, and as many bytes as its header's sizes say.
+
+    The standard MNIST files load silently. Any other structurally valid file loads after one
+    line that says it is not the standard MNIST file, and what it was recognised as (Fashion-MNIST
+    by its checksum), or that it matches no file in `KNOWN_FILES`."""
+    name, packed = _read_source(source)
+    print("Extracting", name)
     try:
-        with gzip.open(path, "rb") as stream:
-            content = stream.read()
+        content = gzip.decompress(packed)
     except (OSError, EOFError, zlib.error) as err:
         raise MNISTDataError(
-            f"{path} is not a complete gzip file ({err}): it is truncated or corrupted. "
-            + _restore_hint(path)) from None
+            f"{name} is not a complete gzip file ({err}): it is truncated or corrupted. "
+            + _restore_hint(name)) from None
     found = int.from_bytes(content[:4], "big")
     if found != magic:
         raise MNISTDataError(
-            f"Invalid magic number {found} in MNIST file {path} (expected {magic}): it is not the "
-            f"MNIST file its name says. " + _restore_hint(path))
-    if hashlib.sha256(content).hexdigest() != sha256:
+            f"Invalid magic number {found} in MNIST file {name} (expected {magic}): it is not the "
+            f"kind of file its name says. " + _restore_hint(name))
+    dimensions = magic & 0xFF
+    shape = np.frombuffer(content, dtype=">u4", count=dimensions, offset=4).astype(int)
+    expected = 4 + 4 * dimensions + int(np.prod(shape))
+    if len(content) != expected:
         raise MNISTDataError(
-            f"{path} does not match the standard MNIST file (SHA-256 of its content differs). "
-            + _restore_hint(path))
+            f"{name} holds {len(content)} bytes where its header ({' x '.join(map(str, shape))}) "
+            f"says {expected}: it is truncated or damaged. " + _restore_hint(name))
+    known = KNOWN_FILES.get(hashlib.sha256(content).hexdigest()) \
+        or KNOWN_FILES.get(hashlib.sha256(packed).hexdigest())
+    if known is None:
+        print(f"Note: {name} is not the standard MNIST file: a valid IDX file of shape "
+              f"{tuple(shape)} whose SHA-256 matches none of the known MNIST and Fashion-MNIST "
+              f"files. Loading it as it is.")
+    elif known[0] != "MNIST":
+        print(f"Note: {name} is not the standard MNIST file: it is {known[0]}'s {known[1]} "
+              f"(recognised by its SHA-256).")
     return content
 
 
-def extract_images(path):
-    """The images of an IDX3 file as a uint8 array [count, rows, cols, 1]."""
-    print("Extracting", path)
-    content = read_verified(path)
+def _restore_hint(name):
+    hint = "Nothing was trained on it."
+    if os.path.basename(name) in MNIST_FILES:
+        hint = (f"Delete {name} and run again: legacy-sae puts its bundled copy of the file there. "
+                + hint)
+    return hint
+
+
+def extract_images(f):
+    """The images of a gzipped IDX3 file (a path or a binary file object) as a uint8 array
+    [count, rows, cols, 1]."""
+    content = read_idx(f, IMAGES_MAGIC)
     count, rows, cols = np.frombuffer(content, dtype=">u4", count=3, offset=4)
     # bytearray: a writable array, as TF 1.x returned.
     return np.frombuffer(bytearray(content), dtype=np.uint8, offset=16).reshape(count, rows, cols, 1)
@@ -138,10 +194,13 @@ def dense_to_one_hot(labels_dense, num_classes):
     return one_hot
 
 
-def extract_labels(path, one_hot=False, num_classes=10):
-    """The labels of an IDX1 file: uint8 class indices, or one-hot rows."""
-    print("Extracting", path)
-    labels = np.frombuffer(bytearray(read_verified(path)), dtype=np.uint8, offset=8)
+def extract_labels(f, one_hot=False, num_classes=10):
+    """The labels of a gzipped IDX1 file (a path or a binary file object): uint8 class indices,
+    or one-hot rows."""
+    labels = np.frombuffer(bytearray(read_idx(f, LABELS_MAGIC)), dtype=np.uint8, offset=8)
+    if one_hot and labels.size and labels.max() >= num_classes:
+        raise MNISTDataError(f"Label {labels.max()} does not fit one-hot rows of {num_classes} "
+                             f"classes: pass num_classes={labels.max() + 1} or one_hot=False.")
     return dense_to_one_hot(labels, num_classes) if one_hot else labels
 
 

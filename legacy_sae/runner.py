@@ -29,6 +29,10 @@ def run_script(script, args=(), figures_dir="figures"):
             runpy.run_path(script, run_name="__main__")
         except SystemExit as stop:
             return _exit_status(stop.code)
+        except compat.RemovedInTF2Error as error:  # one message, no traceback into the shims
+            print(f"legacy-sae: {script}, line {_script_line(error, script_path)}: {error}",
+                  file=sys.stderr)
+            return 1
         except BaseException as error:  # report it as the interpreter would, then exit non-zero
             _print_user_traceback(error, script_path)
             return 130 if isinstance(error, KeyboardInterrupt) else 1
@@ -48,10 +52,23 @@ def _exit_status(code):
     return 1
 
 
-def _print_user_traceback(error, script_path):
-    """Print the traceback from the script's first frame on, hiding the runner's own frames."""
+def _user_frames(error, script_path):
+    """The traceback from the script's first frame on, without the runner's own frames."""
     tb = error.__traceback__
     while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) != script_path:
         tb = tb.tb_next
+    return tb
+
+
+def _script_line(error, script_path):
+    """The line of the script whose call led to `error` (its last frame in the script)."""
+    line = None
+    for frame, lineno in traceback.walk_tb(_user_frames(error, script_path)):
+        if os.path.abspath(frame.f_code.co_filename) == script_path:
+            line = lineno
+    return line
+
+
+def _print_user_traceback(error, script_path):
     sys.stdout.flush()
-    traceback.print_exception(type(error), error, tb)
+    traceback.print_exception(type(error), error, _user_frames(error, script_path))

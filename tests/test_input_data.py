@@ -1,5 +1,6 @@
 """The vendored MNIST loader: TF 1.x's semantics, the bundled data, and every bad input."""
 import gzip
+import hashlib
 import os
 import shutil
 
@@ -153,7 +154,7 @@ def _bundled_bytes(filename):
         return stream.read()
 
 
-@pytest.mark.parametrize("case", ["truncated", "corrupted", "wrong magic", "other content",
+@pytest.mark.parametrize("case", ["truncated", "corrupted", "wrong magic", "short content",
                                   "not gzip"])
 def test_bad_files_are_refused_and_kept(tmp_path, case):
     name = input_data.TEST_LABELS
@@ -162,7 +163,7 @@ def test_bad_files_are_refused_and_kept(tmp_path, case):
         "truncated": _bundled_bytes(name)[:2000],
         "corrupted": _bundled_bytes(name)[:1000] + b"\0" * 500 + _bundled_bytes(name)[1500:],
         "wrong magic": gzip.compress((2051).to_bytes(4, "big") + good[4:]),
-        "other content": gzip.compress(good[:-1] + bytes([(good[-1] + 1) % 10])),
+        "short content": gzip.compress(good[:-10]),  # a complete gzip of an incomplete file
         "not gzip": b"<html>404 Not Found</html>",
     }[case]
     target = _damaged_dir(tmp_path, name, content)
@@ -210,3 +211,56 @@ def test_validation_size_out_of_range(size):
 def test_bad_dtype():
     with pytest.raises(TypeError, match="expected uint8 or float32"):
         tiny_dataset().__class__(np.zeros((1, 1, 1, 1)), np.zeros(1), dtype=tf.int32)
+
+
+def test_a_valid_idx_file_that_is_not_mnist_loads_with_one_line(tmp_path, capsys):
+    name = input_data.TEST_LABELS
+    good = gzip.decompress(_bundled_bytes(name))
+    other = good[:-1] + bytes([(good[-1] + 1) % 10])
+    target = _damaged_dir(tmp_path, name, gzip.compress(other))
+    labels = input_data.read_data_sets(str(target)).test.labels
+    assert labels[-1] == other[-1] and labels.shape == (10000,)
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Note:")]
+    assert notes == [f"Note: {target / name} is not the standard MNIST file: a valid IDX file of "
+                     f"shape (10000,) whose SHA-256 matches none of the known MNIST and "
+                     f"Fashion-MNIST files. Loading it as it is."]
+
+
+def test_known_files_are_named_by_their_checksum(tmp_path, capsys, monkeypatch):
+    """Fashion-MNIST is recognised by the SHA-256 of its published .gz files (not shipped here);
+    a file whose checksum the table lists under another data set is named after it."""
+    fashion = [entry for entry in input_data.KNOWN_FILES.values() if entry[0] == "Fashion-MNIST"]
+    assert sorted(name for _, name in fashion) == sorted(input_data.MNIST_FILES)
+    packed = gzip.compress(gzip.decompress(_bundled_bytes(input_data.TEST_LABELS))[:-1] + b"\x03")
+    path = tmp_path / input_data.TEST_LABELS
+    path.write_bytes(packed)
+    monkeypatch.setitem(input_data.KNOWN_FILES, hashlib.sha256(packed).hexdigest(),
+                        ("Fashion-MNIST", input_data.TEST_LABELS))
+    input_data.extract_labels(str(path))
+    assert (f"Note: {path} is not the standard MNIST file: it is Fashion-MNIST's "
+            f"t10k-labels-idx1-ubyte.gz (recognised by its SHA-256).") in capsys.readouterr().out
+
+
+def test_extract_functions_take_a_path_or_a_file_object():
+    """TF 1.x's loader passed open file objects; the older one passed file names."""
+    path = os.path.join(input_data.BUNDLED_DIR, input_data.TEST_LABELS)
+    with open(path, "rb") as stream:
+        from_stream = input_data.extract_labels(stream, one_hot=True)
+    assert (from_stream == input_data.extract_labels(path, one_hot=True)).all()
+    with open(os.path.join(input_data.BUNDLED_DIR, input_data.TEST_IMAGES), "rb") as stream:
+        assert input_data.extract_images(stream).shape == (10000, 28, 28, 1)
+    with pytest.raises(MNISTDataError, match="pass num_classes=10 or one_hot=False"):
+        input_data.extract_labels(path, one_hot=True, num_classes=5)
+
+
+def test_maybe_download_never_downloads(tmp_path):
+    path = input_data.maybe_download(input_data.TRAIN_LABELS, str(tmp_path))
+    assert path == str(tmp_path / input_data.TRAIN_LABELS) and os.path.exists(path)
+    with pytest.raises(MNISTDataError, match="legacy-sae downloads nothing"):
+        input_data.maybe_download("cifar-10-python.tar.gz", str(tmp_path))
+
+
+def test_the_tf1_module_surface_is_complete():
+    for name in ("read_data_sets", "DataSet", "load_mnist", "dense_to_one_hot", "extract_images",
+                 "extract_labels", "maybe_download", "DEFAULT_SOURCE_URL", "Datasets"):
+        assert hasattr(input_data, name), name

@@ -48,14 +48,23 @@ def test_band_is_the_999_prediction_interval_of_the_baseline():
     half = 8.610 * sd * (1 + 1 / 5) ** 0.5  # t(0.9995, 4 df)
     assert before["band"] == pytest.approx([0.86 - half, 0.86 + half], rel=1e-3)
     assert before["band_source"] == "baseline" and before["passed"]
-    assert before["documented"] == 0.8697 and not before["band_excludes_documented"]
     assert regress.exit_status(rows, [record(9)]) == 0
+
+
+def test_documented_figures_belong_to_the_50_epoch_setting_only():
+    at_50 = [dict(r, epochs=50) for r in baseline()]
+    before = row(regress.summarize(at_50, 50, at_50), "faithful", "accuracy_before_finetuning")
+    assert before["documented"] == 0.8697 and not before["band_excludes_documented"]
+    before = row(regress.summarize(baseline(), 20, baseline()), "faithful",
+                 "accuracy_before_finetuning")
+    assert before["documented"] is None and not before["band_excludes_documented"]
 
 
 def test_a_single_run_has_no_band():
     rows = regress.summarize([record(1, epochs=3)], 3)
     assert row(rows, "faithful", "accuracy_before_finetuning")["band"] is None
-    assert "none: 1 run (this sweep)" in regress.render_markdown(rows, [record(1, epochs=3)], 3)
+    assert "none: 1 run (this sweep)" in regress.render_markdown(rows, [record(1, epochs=3)], 3,
+                                                                 {})
 
 
 def test_a_faithful_run_outside_its_band_fails_the_sweep():
@@ -64,12 +73,12 @@ def test_a_faithful_run_outside_its_band_fails_the_sweep():
     before = row(rows, "faithful", "accuracy_before_finetuning")
     assert before["outside"] == 1 and not before["passed"]
     assert regress.exit_status(rows, runs) == 1
-    assert "FAIL, 1 outside band" in regress.render_markdown(rows, runs, 20)
+    assert "FAIL, 1 outside band" in regress.render_markdown(rows, runs, 20, {})
 
 
 def test_a_dae_run_outside_the_recorded_baseline_band_fails_the_sweep():
     """The DAE is faithful too: its test errors are held to the bands of the shipped baseline."""
-    shipped = regress.load_baseline(regress.BASELINE_PATH)
+    shipped = regress.load_baseline()
     gaussian = regress.metric_values(shipped, "dae", "faithful", "gaussian_mse", 20)
     assert len(gaussian) >= 10
     worse = dict(id="dae-faithful-e20-s99", kind="dae", mode="faithful", seed=99, epochs=20,
@@ -81,14 +90,43 @@ def test_a_dae_run_outside_the_recorded_baseline_band_fails_the_sweep():
 
 
 def test_a_band_that_excludes_the_documented_figure_fails():
-    tight = [record(k, after=0.990 + 0.0001 * k) for k in range(4)]
-    rows = regress.summarize(tight, 20)
+    tight = [record(k, after=0.990 + 0.0001 * k, epochs=50) for k in range(4)]
+    rows = regress.summarize(tight, 50)
     after = row(rows, "faithful", "accuracy_after_finetuning")
     assert after["band_source"] == "this sweep" and after["band_excludes_documented"]
     assert regress.exit_status(rows, tight) == 1
-    # At other epoch counts the documented figures do not apply.
-    short = [dict(r, epochs=2) for r in tight]
-    assert regress.exit_status(regress.summarize(short, 2), short) == 0
+    # At other settings, the complete listing's 20 epochs included, they do not apply.
+    for epochs in (2, 20):
+        other = [dict(r, epochs=epochs) for r in tight]
+        assert regress.exit_status(regress.summarize(other, epochs), other) == 0
+
+
+def test_the_recorded_baseline_holds_both_settings():
+    """Ten faithful and ten corrected runs per setting; the documented figures lie inside the
+    faithful bands of the 50-epoch runs, the setting they came from."""
+    shipped = regress.load_baseline()
+    for epochs in (20, 50):
+        for mode in ("faithful", "carry"):
+            assert len(regress.metric_values(shipped, "stacked", mode, "accuracy_after_finetuning",
+                                             epochs)) >= 10, (epochs, mode)
+    rows = regress.summarize(shipped, 50, shipped)
+    documented = [r for r in rows if r["documented"] is not None]
+    assert len(documented) == 2
+    assert all(r["band_source"] == "baseline" and r["passed"] for r in documented)
+
+
+def test_the_report_shows_both_settings_side_by_side():
+    shipped = regress.load_baseline()
+    sweep = [record(1, before=0.50, epochs=20)]
+    settings = regress.settings_summary(sweep, 20, shipped)
+    assert [len(runs) for runs, _ in settings.values()] == [1, 20]  # the sweep's, the baseline's
+    report = regress.render_markdown(regress.summarize(sweep, 20, shipped), sweep, 20, settings)
+    header = next(line for line in report.splitlines() if line.startswith("| test accuracy"))
+    assert "complete listing (20 epochs) | step-by-step section (50 epochs" in header
+    before = next(line for line in report.splitlines()
+                  if line.startswith("| before fine-tuning | faithful |"))
+    assert "| 86.97 % (50 epochs) | 50.00 % ± 0.00 % (1 runs), band " in before
+    assert before.endswith("holds documented: yes |")
 
 
 def test_corrected_runs_are_reported_but_do_not_gate():
@@ -98,7 +136,7 @@ def test_corrected_runs_are_reported_but_do_not_gate():
     carry = row(rows, "carry", "accuracy_before_finetuning")
     assert not carry["passed"] and not carry["gates_exit"]
     assert regress.exit_status(rows, runs) == 0
-    assert "FAIL (info)" in regress.render_markdown(rows, runs, 20)
+    assert "FAIL (info)" in regress.render_markdown(rows, runs, 20, {})
 
 
 def test_failed_runs_are_reported_not_dropped():
@@ -106,18 +144,19 @@ def test_failed_runs_are_reported_not_dropped():
     rows = regress.summarize(runs, 20, baseline())
     assert row(rows, "faithful", "accuracy_before_finetuning")["n"] == 1
     assert regress.exit_status(rows, runs) == 1
-    report = regress.render_markdown(rows, runs, 20)
+    report = regress.render_markdown(rows, runs, 20, {})
     assert "1 runs succeeded, 1 failed" in report
     assert "- `stacked-faithful-e20-s2`: exit status 1: MemoryError" in report
 
 
 def test_report_renders_table_literature_and_plot(tmp_path):
-    runs = baseline()
-    rows = regress.summarize(runs, 20)
-    report = regress.render_markdown(rows, runs, 20)
+    runs = [dict(r, epochs=50) for r in baseline()]
+    rows = regress.summarize(runs, 50)
+    settings = regress.settings_summary(runs, 50, regress.load_baseline())
+    report = regress.render_markdown(rows, runs, 50, settings)
     assert "| accuracy before fine-tuning | faithful | 86.97 % | 86.00 % |" in report
     assert "| Vincent et al. 2010, JMLR, SdA-3 | 1.28 % | 98.72 % |" in report
-    regress.render_plot(rows, runs, 20, str(tmp_path / "plot.png"))
+    regress.render_plot(settings, str(tmp_path / "plot.png"))
     assert (tmp_path / "plot.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -161,6 +200,9 @@ def test_bad_arguments(tmp_path):
     result = run_cli("regress", "--baseline", "missing.json", "--out", tmp_path / "x",
                      cwd=tmp_path)
     assert result.returncode == 2 and "No baseline file at 'missing.json'" in result.stderr
+    result = run_cli("regress", "--documented", "--epochs", "20", "--out", tmp_path / "x",
+                     cwd=tmp_path)
+    assert result.returncode == 2 and "cannot be combined with --epochs 20" in result.stderr
 
 
 def test_a_crashing_run_is_recorded_as_failed(tmp_path, monkeypatch):

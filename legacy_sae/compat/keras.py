@@ -1,0 +1,28 @@
+"""`tf.layers`, `tf.keras` and the `tf.nn.rnn_cell` cells with TF1's Keras 2 semantics.
+
+TensorFlow 2.16 and later take Keras 3 for `tf.keras`, and Keras 3 dropped what TF1 code calls:
+`tf.layers.dense` stops with "not available with Keras 3", and the TF1 RNN cells are gone.
+TensorFlow still serves all three from tf-keras, its own legacy-Keras package (released with each
+TensorFlow version), when `TF_USE_LEGACY_KERAS=1`. TensorFlow reads that variable when Keras is
+first touched, so `use_legacy_keras()` sets it from `compat.install()` only: processes that never
+ask for the shims keep Keras 3.
+"""
+import os
+import sys
+import warnings
+
+# TF1 name: how the shims serve it
+LEGACY_KERAS = {
+    "tf.layers": "tf-keras's TF1 layers (tf.compat.v1.layers)",
+    "tf.keras": "tf-keras, TensorFlow's legacy Keras 2",
+    "tf.nn.rnn_cell": "tf-keras's TF1 RNN cells (tf.compat.v1.nn.rnn_cell)",
+}
+
+
+def use_legacy_keras():
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+    if "keras" in sys.modules and "tf_keras" not in sys.modules:
+        warnings.warn("Keras 3 was loaded in this process before the legacy-sae shims, so "
+                      "tf.layers, tf.keras and tf.nn.rnn_cell keep Keras 3 here. Load the shims "
+                      "first (in Jupyter: restart the kernel, then %load_ext legacy_sae).",
+                      stacklevel=3)

@@ -1,0 +1,66 @@
+"""Quiet start-up: TensorFlow's one-time C++ notices stay out of the user's way unless asked for.
+
+Importing TensorFlow and probing for GPUs prints notices from C++ straight to the process's
+stderr: oneDNN, CPU features, "Could not find cuda drivers", and on every machine without a GPU
+the error-level line "failed call to cuInit", which reads like a failure and is not one.
+`TF_CPP_MIN_LOG_LEVEL` cannot hide the ones printed before TensorFlow sets up its logging, so
+`import_tensorflow()` imports TensorFlow and probes for GPUs with file descriptor 2 pointed at a
+temporary file, then writes back every line that is not one of the known notices in `NOTICES`:
+anything else TensorFlow prints there, errors included, still reaches the user. For the import it
+sets `TF_CPP_MIN_LOG_LEVEL=2`, which TensorFlow reads once: its later info and warning lines are
+off, its error lines on. Child processes do not inherit that setting.
+
+A user who sets `TF_CPP_MIN_LOG_LEVEL` themselves gets TensorFlow's output untouched.
+"""
+import os
+import re
+import sys
+import tempfile
+
+NOTICES = re.compile("|".join([
+    r"All log messages before absl::InitializeLog\(\) is called",
+    r"oneDNN custom operations are on",
+    r"Could not find cuda drivers on your machine",
+    r"This TensorFlow binary is optimized to use available CPU instructions",
+    r"^To enable the following instructions: .* rebuild TensorFlow",
+    r"failed call to cuInit",
+    r"Unable to register cu(DNN|FFT|BLAS) factory",
+    r"TF-TRT Warning: Could not find TensorRT",
+]))
+
+
+_tensorflow = None
+
+
+def import_tensorflow():
+    """TensorFlow 2's own module, imported once per process without its start-up notices.
+    (After `compat.install()`, `import tensorflow` gives the TF1 API; this stays the real one.)"""
+    global _tensorflow
+    if _tensorflow is None:
+        if "tensorflow" in sys.modules or "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+            import tensorflow
+        else:
+            tensorflow = _import_quietly()
+        _tensorflow = tensorflow
+    return _tensorflow
+
+
+def _import_quietly():
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    sys.stderr.flush()
+    saved_stderr = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow
+            tensorflow.config.list_physical_devices("GPU")  # CUDA's probe prints here, not later
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved_stderr, 2)
+            os.close(saved_stderr)
+            del os.environ["TF_CPP_MIN_LOG_LEVEL"]
+            captured.seek(0)
+            for line in captured.read().decode(errors="replace").splitlines(keepends=True):
+                if not NOTICES.search(line):
+                    sys.stderr.write(line)
+    return tensorflow
