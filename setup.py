@@ -9,21 +9,26 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     license="MIT",
-    python_requires=">=3.10",
+    # The Python versions TensorFlow 2.21 publishes wheels for; tested on 3.11.
+    python_requires=">=3.10,<3.14",
+    classifiers=[f"Programming Language :: Python :: 3.{minor}" for minor in range(10, 14)],
     packages=find_packages(include=["legacy_sae", "legacy_sae.*"]),
     package_data={"legacy_sae": ["data/*.gz", "baselines/*.json"]},
     install_requires=[
         # 2.21 is the release the documented bands and benchmarks were measured on; its
         # tf.compat.v1 still has placeholders, Sessions, Saver and tf.train optimizers.
         "tensorflow==2.21.*",
-        # numpy 2 rejects '%d' % array([7]), which dae_tutorial.py prints; 1.26 runs it as-is.
-        "numpy>=1.26,<2",
+        # numpy 2.4 rejects '%d' % array([7]), which dae_tutorial.py prints; up to 2.3 it runs
+        # as-is (with a DeprecationWarning from 1.25 on).
+        "numpy>=1.26,<2.4",
         "matplotlib>=3.8",
         # TensorFlow's own legacy Keras 2, released with each TF version: tf.layers, tf.keras
         # and the TF1 RNN cells for scripts run with the shims (Keras 3 dropped them).
         "tf-keras==2.21.*",
         # Google's continuation of tf.contrib.slim / contrib.layers / contrib.framework.
         "tf-slim>=1.1",
+        # Shows the event files that --logdir writes (TensorFlow 2.21 no longer installs it).
+        "tensorboard>=2.20",
     ],
     extras_require={
         # nbclient executes notebooks: the extension test, and notebooks/build.py.

@@ -1,4 +1,5 @@
-"""The error legacy-sae raises for input a user can fix, and the argument checks the ports share.
+"""The error legacy-sae raises for input a user can fix, the argument checks the ports share, and
+`Terminated`, SIGTERM as an exception.
 
 Every check runs before any training starts, so a bad option costs seconds, not a training run.
 """
@@ -9,6 +10,15 @@ import tempfile
 class LegacySAEError(ValueError):
     """Bad input the user can fix. The message names the culprit and the fix; the CLI prints it
     without a traceback and exits with status 2. A ValueError, as TF 1.x raised for bad arguments."""
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread like KeyboardInterrupt for Ctrl-C, so that a run stopped
+    either way unwinds the same: locks released, partial files removed, a message, exit 143."""
+
+
+def raise_terminated(signum, frame):
+    raise Terminated()
 
 
 def positive_int(value, name):

@@ -10,10 +10,11 @@ import argparse
 import dataclasses
 import json
 import os
+import signal
 import sys
 
 from legacy_sae import preflight, regress
-from legacy_sae.checks import LegacySAEError, writable_dir
+from legacy_sae.checks import LegacySAEError, Terminated, raise_terminated, writable_dir
 
 
 def _figures_option(parser):
@@ -28,6 +29,9 @@ def _training_options(parser):
     parser.add_argument("--data-dir", default=None, metavar="DIR",
                         help="MNIST folder; missing files are copied there from the bundled copy "
                              "(default: read the bundled copy in place)")
+    parser.add_argument("--logdir", default=None, metavar="DIR",
+                        help="write TensorBoard events there: the graph, every epoch's cost, the "
+                             "test results (view with: tensorboard --logdir DIR)")
     parser.add_argument("--result-json", default=None, metavar="FILE",
                         help="also write what the run measured to FILE as JSON (replacing FILE)")
     _figures_option(parser)
@@ -95,7 +99,8 @@ def accuracy_line(result):
         return (f"Test accuracy: {before:.4f} before fine-tuning (tutorial {documented[0]:.4f}), "
                 f"{after:.4f} after (tutorial {documented[1]:.4f}), at the setting of the "
                 f"tutorial's documented run ({regress.DOCUMENTED_EPOCHS} epochs per stage)")
-    setting = f"{result.epochs} epochs per stage" + (", corrected mode" * result.carry_weights)
+    setting = (f"{result.epochs} epoch{'s' * (result.epochs != 1)} per stage"
+               + (", corrected mode" * result.carry_weights))
     return (f"Test accuracy: {before:.4f} before fine-tuning, {after:.4f} after ({setting}). "
             f"The tutorial's {documented[0]:.4f} and {documented[1]:.4f} belong to a faithful "
             f"run at {regress.DOCUMENTED_EPOCHS} epochs per stage, its step-by-step section's "
@@ -109,8 +114,30 @@ def _write_result(result, path):
     return 0
 
 
+def _interrupted(args, stop):
+    """The message and exit status of a dae or stacked run stopped by Ctrl-C or SIGTERM."""
+    how, status = (("interrupted (Ctrl-C)", 130) if isinstance(stop, KeyboardInterrupt)
+                   else ("stopped (SIGTERM)", 143))
+    if args.command == "dae":
+        return f"legacy-sae: {how}. The DAE tutorial keeps no checkpoint; nothing else was lost.", \
+            status
+    from legacy_sae import checkpoints, compat
+    from legacy_sae.stacked import DEFAULT_CHECKPOINT_DIR
+    folder = args.checkpoint_dir or DEFAULT_CHECKPOINT_DIR
+    try:
+        kept = checkpoints.latest(folder, compat.tf1())
+    except checkpoints.CheckpointError:
+        kept = None
+    if kept is None:
+        return f"legacy-sae: {how} before the first checkpoint was saved in {folder!r}.", status
+    return (f"legacy-sae: {how}. The last checkpoint, {os.path.basename(kept)}, is intact in "
+            f"{folder!r}: `legacy-sae stacked --checkpoint-dir {folder}` resumes from it."), status
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if args.command != "run":  # scripts run as-is keep Python's own SIGTERM behaviour
+        signal.signal(signal.SIGTERM, raise_terminated)
     try:
         if getattr(args, "result_json", None):
             writable_dir(os.path.dirname(os.path.abspath(args.result_json)), "result folder")
@@ -123,7 +150,8 @@ def main(argv=None):
             from legacy_sae.dae import denoising_auto_encoder
             result = denoising_auto_encoder(
                 epochs=args.epochs, keep_prob=args.keep_prob, seed=args.seed,
-                data_dir=args.data_dir, figures_dir=args.figures, progress=print_progress)
+                data_dir=args.data_dir, figures_dir=args.figures, progress=print_progress,
+                logdir=args.logdir)
             print(f"Test reconstruction MSE: gaussian {result.gaussian_mse:.5f}, "
                   f"salt-and-pepper {result.salt_pepper_mse:.5f}")
             return _write_result(result, args.result_json)
@@ -132,10 +160,17 @@ def main(argv=None):
             result = stacked_auto_encoder(
                 epochs=regress.chosen_epochs(args), seed=args.seed,
                 carry_weights=args.carry_weights, data_dir=args.data_dir,
-                checkpoint_dir=args.checkpoint_dir or DEFAULT_CHECKPOINT_DIR, fresh=args.fresh, figures_dir=args.figures, progress=print_progress)
+                checkpoint_dir=args.checkpoint_dir or DEFAULT_CHECKPOINT_DIR, fresh=args.fresh,
+                figures_dir=args.figures, progress=print_progress, logdir=args.logdir)
             print(accuracy_line(result))
             return _write_result(result, args.result_json)
         return regress.main(args)
     except LegacySAEError as err:
         print(f"legacy-sae: error: {err}", file=sys.stderr)
         return 2
+    except (KeyboardInterrupt, Terminated) as stop:
+        if args.command not in ("dae", "stacked"):
+            raise
+        message, status = _interrupted(args, stop)
+        print(message, file=sys.stderr)
+        return status

@@ -17,7 +17,7 @@ import dataclasses
 import matplotlib.pyplot as plt
 import numpy as np
 
-from legacy_sae import compat, figures, input_data
+from legacy_sae import compat, events, figures, input_data
 from legacy_sae.checks import keep_probability, positive_int
 
 # Noise for the 10,000-image evaluation comes from its own generator with a fixed seed, so it
@@ -48,13 +48,14 @@ def salt_and_pepper(images, rate, rng):
 
 
 def denoising_auto_encoder(epochs=20, keep_prob=1.0, seed=None, data_dir=None, figures_dir=None,
-                           progress=None):
+                           progress=None, logdir=None):
     """Train and show the tutorial's denoising autoencoder; return its costs and test errors.
 
     epochs, keep_prob: the tutorial's training_epochs (20) and training keep_prob (1.0; it
         suggests 0.5). seed: numpy and TF graph seed, for a repeatable run; None, as the tutorial.
     data_dir: MNIST folder (None: the bundled copy). figures_dir: save figures there as PNG
         instead of showing them. progress: called as progress(stage, epoch, epochs) after each epoch.
+    logdir: write TensorBoard events there (the graph, each epoch's cost, the test errors).
     """
     positive_int(epochs, "epochs")
     train_keep_prob = keep_probability(keep_prob)
@@ -113,7 +114,7 @@ def denoising_auto_encoder(epochs=20, keep_prob=1.0, seed=None, data_dir=None, f
             # x~ = x + 0.3 * N(0, 1): the tutorial's noise, same stream, same values.
             return input_data.add_noise(batch_x, 0.3), batch_x
 
-        with tf.Session() as sess:
+        with tf.Session() as sess, events.event_log(logdir, tf) as log:
             sess.run(tf.global_variables_initializer())
             print('开始训练')  # "training starts"
             # The next batch is drawn while this one trains, in the same order (see prefetch),
@@ -128,6 +129,7 @@ def denoising_auto_encoder(epochs=20, keep_prob=1.0, seed=None, data_dir=None, f
                     _, loss = step(batch_x_noise, batch_x, train_keep_prob)
                     total_cost += loss
                 costs.append(total_cost / num_batch)
+                log.scalar('denoising_autoencoder/cost', costs[-1], epoch + 1)
                 if epoch % display_epoch == 0:
                     print('Epoch {0}/{1}  average cost {2}'.format(
                         epoch, training_epochs, total_cost / num_batch))
@@ -171,6 +173,8 @@ def denoising_auto_encoder(epochs=20, keep_prob=1.0, seed=None, data_dir=None, f
             flipped = salt_and_pepper(test_X, rate, rng)
             errors = [sess.run(cost, feed_dict={input_x: noisy, input_y: test_X, keep_prob: 1.0})
                       for noisy in (gaussian, flipped)]
+            log.scalar('test/gaussian_mse', errors[0], training_epochs)
+            log.scalar('test/salt_pepper_mse', errors[1], training_epochs)
 
     return DAEResult(epochs=epochs, keep_prob=train_keep_prob, seed=seed, costs=costs,
                      gaussian_mse=float(errors[0]), salt_pepper_mse=float(errors[1]))

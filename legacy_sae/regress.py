@@ -35,7 +35,7 @@ import sys
 import threading
 import time
 
-from legacy_sae.checks import LegacySAEError, positive_int, writable_dir
+from legacy_sae.checks import LegacySAEError, Terminated, positive_int, writable_dir
 
 DOCUMENTED = {"accuracy_before_finetuning": 0.8697, "accuracy_after_finetuning": 0.9774}
 LISTING_EPOCHS = 20     # the complete listing, stacked_tutorial.py
@@ -73,6 +73,9 @@ def add_arguments(parser):
                         help="folder for the report and run records (default: ./regression-runs)")
     parser.add_argument("--seed", type=int, default=1, help="first seed; run k uses SEED+k")
     parser.add_argument("--no-dae", action="store_true", help="skip the DAE runs")
+    parser.add_argument("--logdir", default=None, metavar="DIR",
+                        help="TensorBoard events of each run in DIR/RUN-ID (view all with: "
+                             "tensorboard --logdir DIR)")
     parser.add_argument("--baseline", action="append", metavar="FILE",
                         help="results.json of a baseline sweep that sets the bands; repeat for "
                              "several (default: the recorded sweeps in legacy_sae/baselines/)")
@@ -110,12 +113,14 @@ def planned_runs(runs, mode, epochs, seed, dae=True):
     return specs
 
 
-def _command(spec, out):
+def _command(spec, out, logdir=None):
     run_dir = os.path.join(out, "runs")
     command = [sys.executable, "-m", "legacy_sae", spec["kind"], "--seed", str(spec["seed"]),
                "--epochs", str(spec["epochs"]),
                "--figures", os.path.join(out, "figures", spec["id"]),
                "--result-json", os.path.join(run_dir, spec["id"] + ".result.json")]
+    if logdir:
+        command += ["--logdir", os.path.join(logdir, spec["id"])]
     if spec["kind"] == "stacked":
         command += ["--fresh", "--checkpoint-dir", os.path.join(out, "checkpoints", spec["id"])]
         if spec["mode"] == "carry":
@@ -130,16 +135,25 @@ def _write_json(path, data):
     os.replace(partial, path)
 
 
-def execute(spec, out, say):
-    """Run one spec in its own process, streaming its progress; return its record."""
+# Exit statuses of a run stopped by a signal rather than failed: Ctrl-C, SIGTERM (legacy-sae's own)
+# and Python's negative "killed by signal N".
+STOPPED = (130, 143)
+
+
+def execute(spec, out, say, logdir=None, running=None):
+    """Run one spec in its own process, streaming its progress; return its record, or None when
+    the run was stopped by a signal (nothing is recorded, so that a resumed sweep runs it again).
+    `running` (a set) holds the process while it runs, for the sweep to stop it."""
     run_dir = os.path.join(out, "runs")
     result_path = os.path.join(run_dir, spec["id"] + ".result.json")
     log_path = os.path.join(run_dir, spec["id"] + ".log")
     started = time.monotonic()
     say(f"[{spec['id']}] started")
     with open(log_path, "w", encoding="utf-8") as log:
-        process = subprocess.Popen(_command(spec, out), stdout=log, stderr=subprocess.PIPE,
+        process = subprocess.Popen(_command(spec, out, logdir), stdout=log, stderr=subprocess.PIPE,
                                    text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        if running is not None:
+            running.add(process)
         last_lines = []
         for line in process.stderr:
             log.write(line)
@@ -147,6 +161,11 @@ def execute(spec, out, say):
             if line.startswith("[legacy-sae]"):
                 say(f"[{spec['id']}] {line[len('[legacy-sae] '):].rstrip()}")
         status = process.wait()
+        if running is not None:
+            running.discard(process)
+    if status in STOPPED or status < 0:
+        say(f"[{spec['id']}] stopped; not recorded")
+        return None
     record = dict(spec, seconds=round(time.monotonic() - started, 1))
     if status == 0 and os.path.exists(result_path):
         with open(result_path, encoding="utf-8") as stream:
@@ -157,6 +176,20 @@ def execute(spec, out, say):
     _write_json(os.path.join(run_dir, spec["id"] + ".json"), record)
     say(f"[{spec['id']}] {record['status']} after {record['seconds']} s")
     return record
+
+
+def _stop(processes, grace=60):
+    """SIGTERM to every run in flight (each removes its partial files and releases its folder),
+    then SIGKILL to any still alive after `grace` seconds: none is left orphaned."""
+    for process in list(processes):
+        process.terminate()
+    deadline = time.monotonic() + grace
+    for process in list(processes):
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def load_records(out):
@@ -414,9 +447,29 @@ def main(args):
     todo = [spec for spec in specs if spec["id"] not in recorded]
     say(f"{len(specs)} runs planned, {len(specs) - len(todo)} already recorded in {args.out}, "
         f"{len(todo)} to run, {args.jobs} at a time")
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for record in pool.map(lambda spec: execute(spec, args.out, say), todo):
-            recorded[record["id"]] = record
+    running = set()
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs)
+    try:
+        futures = [pool.submit(execute, spec, args.out, say, args.logdir, running)
+                   for spec in todo]
+        for future in futures:
+            record = future.result()
+            if record is not None:
+                recorded[record["id"]] = record
+    except (KeyboardInterrupt, Terminated) as stop:
+        pool.shutdown(wait=False, cancel_futures=True)
+        _stop(running)
+        pool.shutdown(wait=True)
+        how = "interrupted" if isinstance(stop, KeyboardInterrupt) else "stopped"
+        say(f"legacy-sae: sweep {how}; the {len(load_records(args.out))} runs recorded in "
+            f"{args.out} are kept, and the same command resumes.")
+        return 130 if isinstance(stop, KeyboardInterrupt) else 143
+    pool.shutdown(wait=True)
+    unrecorded = [spec["id"] for spec in specs if spec["id"] not in recorded]
+    if unrecorded:  # each stopped by a signal sent to it alone
+        say(f"legacy-sae: {len(unrecorded)} runs were stopped before they ended and are not "
+            f"recorded ({', '.join(unrecorded)}); the same command runs them again.")
+        return 1
     records = [recorded[spec["id"]] for spec in specs]
     baseline = load_baseline(args.baseline or BASELINE_PATHS)
     rows = summarize(records, args.epochs, baseline)

@@ -33,9 +33,13 @@ def run_script(script, args=(), figures_dir="figures"):
             print(f"legacy-sae: {script}, line {_script_line(error, script_path)}: {error}",
                   file=sys.stderr)
             return 1
+        except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback through TensorFlow
+            sys.stdout.flush()
+            print("KeyboardInterrupt", file=sys.stderr)
+            return 130
         except BaseException as error:  # report it as the interpreter would, then exit non-zero
             _print_user_traceback(error, script_path)
-            return 130 if isinstance(error, KeyboardInterrupt) else 1
+            return 1
         finally:
             sys.argv, sys.path[:] = saved_argv, saved_path
             sys.stdout.flush()

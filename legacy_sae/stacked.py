@@ -25,8 +25,8 @@ import os
 
 import numpy as np
 
-from legacy_sae import compat, figures, input_data
-from legacy_sae.checks import LegacySAEError, positive_int, writable_dir
+from legacy_sae import checkpoints, compat, events, figures, input_data
+from legacy_sae.checks import positive_int, writable_dir
 
 DEFAULT_CHECKPOINT_DIR = os.path.join("checkpoints", "stacked_encoder")
 STAGES = ("denoising autoencoder", "second-layer autoencoder", "softmax", "fine-tuning")
@@ -43,41 +43,9 @@ class StackedResult:
     restored_from: str | None  # checkpoint restored before stage 1, if any
 
 
-_KEPT_AND_HOW_TO_START_FRESH = (
-    "It was left as it is. Start fresh with --fresh (stacked_auto_encoder(fresh=True)), which "
-    "replaces it, or choose another folder with --checkpoint-dir.")
-
-
-class CheckpointMismatchError(LegacySAEError):
-    """A checkpoint folder whose latest checkpoint does not fit the tutorial's graph."""
-
-
-def _restore(saver, sess, checkpoint, checkpoint_dir, tf):
-    try:
-        saver.restore(sess, checkpoint)
-    except (tf.errors.NotFoundError, tf.errors.InvalidArgumentError,
-            tf.errors.DataLossError, ValueError) as err:
-        first_line = str(err).strip().splitlines()[0]
-        raise CheckpointMismatchError(
-            f"The checkpoint {checkpoint} in {checkpoint_dir!r} does not fit the stacked "
-            f"autoencoder's graph ({first_line}). " + _KEPT_AND_HOW_TO_START_FRESH) from None
-
-
-def _latest_checkpoint(checkpoint_dir, tf):
-    """The checkpoint to restore, or None for an empty folder. A 'checkpoint' index that
-    TensorFlow cannot read, or whose checkpoint is gone, is an error: saving would replace it."""
-    latest = tf.train.latest_checkpoint(checkpoint_dir)
-    if latest is None and os.path.exists(os.path.join(checkpoint_dir, "checkpoint")):
-        raise CheckpointMismatchError(
-            f"The checkpoint folder {checkpoint_dir!r} holds a 'checkpoint' file that TensorFlow "
-            f"cannot read, or that names checkpoint files which are not there. "
-            + _KEPT_AND_HOW_TO_START_FRESH)
-    return latest
-
-
 def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=None,
                          checkpoint_dir=DEFAULT_CHECKPOINT_DIR, fresh=False, figures_dir=None,
-                         progress=None):
+                         progress=None, logdir=None):
     """Run the tutorial's four stages and return both accuracies and every stage's costs.
 
     epochs: training_epochs of each stage (tutorial: 20). seed: numpy and TF graph seed for a
@@ -85,11 +53,14 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
     data_dir: MNIST folder (None: the bundled copy). checkpoint_dir: the Saver's folder; its latest
         checkpoint is restored before stage 1 unless fresh=True. figures_dir: save figures there as
         PNG instead of showing them. progress: called as progress(stage, epoch, epochs).
+    logdir: write TensorBoard events there (the graph, each stage's costs, both accuracies).
     """
     positive_int(epochs, "epochs")
     writable_dir(checkpoint_dir, "checkpoint folder")
     tf = compat.tf1()
-    with figures.saved_to(figures_dir, "stacked"):
+    graph_name = "the stacked autoencoder's graph"
+    with checkpoints.FolderLock(checkpoint_dir), figures.saved_to(figures_dir, "stacked"), \
+            events.event_log(logdir, tf) as log:
         tf.reset_default_graph()
         if seed is not None:
             np.random.seed(seed)
@@ -185,13 +156,20 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
 
         num_batch = int(np.ceil(mnist.train.num_examples / batch_size))
 
-        # max_to_keep=1: each save replaces the previous checkpoint.
-        saver = tf.train.Saver(max_to_keep=1)
+        # max_to_keep=1: each save replaces the previous checkpoint. Index entries relative to
+        # the folder, so that a copied or moved folder restores its own files.
+        saver = tf.train.Saver(max_to_keep=1, save_relative_paths=True)
         if fresh:
             kpt = None
             print(f"--fresh: not restoring; checkpoints in {savedir} will be replaced")
+            try:
+                replaced = checkpoints.latest(savedir, tf)
+            except checkpoints.CheckpointError:  # an index TensorFlow cannot use: left alone
+                replaced = None
+            if replaced:
+                checkpoints.adopt(saver, replaced)
         else:
-            kpt = _latest_checkpoint(savedir, tf)
+            kpt = checkpoints.latest(savedir, tf)
         print("kpt:", kpt)
 
         costs = {}
@@ -211,10 +189,12 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
                 for i in range(num_batch):
                     total_cost += step(*next(batches))[1]
                 costs[name].append(total_cost / num_batch)
+                log.scalar(f"stage{stage}_{name.replace(' ', '_')}/cost", costs[name][-1],
+                           epoch + 1)
                 if epoch % display_epoch == 0:
                     print('Epoch {0}/{1}  average cost {2}'.format(
                         epoch, training_epochs, total_cost / num_batch))
-                saver.save(sess, os.path.join(savedir, savefile), global_step=epoch)
+                checkpoints.save(saver, sess, os.path.join(savedir, savefile), epoch, savedir, tf)
                 if progress:
                     progress(f"stage {stage}/4 {name}", epoch + 1, training_epochs)
             print('训练完成')  # "training done"
@@ -222,13 +202,15 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
         def start_stage(sess, stage):
             sess.run(tf.global_variables_initializer())
             if carry_weights and stage > 1:
-                _restore(saver, sess, tf.train.latest_checkpoint(savedir), savedir, tf)
+                checkpoints.restore(saver, sess, checkpoints.latest(savedir, tf), savedir, tf,
+                                    graph_name)
 
         # Stage 1: the denoising autoencoder, from the latest checkpoint if there is one.
         with tf.Session() as sess:
             start_stage(sess, 1)
             if kpt is not None:
-                _restore(saver, sess, kpt, savedir, tf)
+                checkpoints.restore(saver, sess, kpt, savedir, tf, graph_name)
+                checkpoints.adopt(saver, kpt)  # the first save replaces it (max_to_keep=1)
             print('网络第一层 开始训练')  # "layer 1: training starts"
 
             def noisy_batch():
@@ -280,6 +262,7 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
             accuracy = tf.reduce_mean(tf.cast(correct_prediction, dtype=tf.float32))
             before = accuracy.eval({x: mnist.test.images, l3y: mnist.test.labels})
             print('Accuracy:', before)
+            log.scalar('test/accuracy_before_finetuning', before, training_epochs)
 
         # Stage 4: fine-tune the cascade end to end on the labels.
         with tf.Session() as sess:
@@ -289,6 +272,7 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
             train_stage(sess, 4, lambda: mnist.train.next_batch(batch_size), optm, cost, [x, l3y])
             after = accuracy.eval({x: mnist.test.images, l3y: mnist.test.labels})
             print('Accuracy:', after)
+            log.scalar('test/accuracy_after_finetuning', after, training_epochs)
 
     return StackedResult(epochs=epochs, seed=seed, carry_weights=carry_weights,
                          accuracy_before_finetuning=float(before),

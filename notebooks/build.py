@@ -100,7 +100,7 @@ def dae_notebook():
             # away from the clean images; the tutorial documents no figure).
             from legacy_sae import regress
 
-            baseline = regress.load_baseline(regress.BASELINE_PATH)
+            baseline = regress.load_baseline()
             rows = {row["metric"]: row for row in regress.summarize(
                 [dict(kind="dae", mode="faithful", epochs=20, status="ok", result=vars(result))],
                 20, baseline)}
@@ -164,34 +164,54 @@ def stacked_notebook():
 
             from legacy_sae import regress
 
-            baseline = regress.load_baseline(regress.BASELINE_PATH)
+            baseline = regress.load_baseline()
             rows = {(row["mode"], row["metric"]): row for row in regress.summarize(
                 [dict(kind="stacked", mode=mode, epochs=20, status="ok", result=vars(run))
                  for mode, run in (("faithful", faithful), ("carry", corrected))], 20, baseline)}
-            table = ["| test accuracy | documented | faithful | corrected | faithful band |",
-                     "|---|---|---|---|---|"]
+            table = ["| test accuracy | faithful | corrected | faithful band (20 epochs) |",
+                     "|---|---|---|---|"]
             for metric, label in (("accuracy_before_finetuning", "before fine-tuning"),
                                   ("accuracy_after_finetuning", "after fine-tuning")):
                 low, high = rows["faithful", metric]["band"]
-                table.append(f"| {label} | {100 * regress.DOCUMENTED[metric]:.2f} % | "
-                             f"{100 * getattr(faithful, metric):.2f} % | "
+                table.append(f"| {label} | {100 * getattr(faithful, metric):.2f} % | "
                              f"{100 * getattr(corrected, metric):.2f} % | "
                              f"{100 * low:.2f} - {100 * high:.2f} % |")
             Markdown("\\n".join(table))
         """, "nbval-ignore-output"),
         code("""
             # Checked by nbval: each faithful accuracy lies in the band measured over the
-            # recorded baseline runs, which contains the documented figure; the corrected mode
-            # beats the faithful one before fine-tuning.
+            # recorded baseline runs at 20 epochs; the corrected mode beats the faithful one
+            # before fine-tuning.
             for metric in ("accuracy_before_finetuning", "accuracy_after_finetuning"):
-                row = rows["faithful", metric]
-                low, high = row["band"]
+                low, high = rows["faithful", metric]["band"]
                 print(f"{metric}: in band {100 * low:.2f}-{100 * high:.2f} %:",
-                      low <= getattr(faithful, metric) <= high,
-                      "| band holds the documented value:",
-                      low <= regress.DOCUMENTED[metric] <= high)
+                      low <= getattr(faithful, metric) <= high)
             print("corrected beats faithful before fine-tuning:",
                   corrected.accuracy_before_finetuning > faithful.accuracy_before_finetuning)
+        """),
+        markdown("""
+            ## 两种设置 · The tutorial's two settings
+
+            The runs above train 20 epochs per stage, as the tutorial's complete listing
+            (完整代码) does. Its step-by-step section sets 50 in its parameter block
+            (2.定义网络参数), and the run whose accuracies it documents, 86.97 % and 97.74 %,
+            follows that section. The recorded baseline holds ten faithful and ten corrected runs
+            at each setting; no training happens here.
+        """),
+        code("""
+            # Checked by nbval: the recorded runs of both settings, their bands, and whether the
+            # documented figures lie in the bands of the setting they came from.
+            settings = regress.settings_summary([], None, baseline)
+            for setting, (runs, setting_rows) in settings.items():
+                print(regress.SETTINGS[setting])
+                for row in setting_rows:
+                    low, high = row["band"]
+                    print(f"  {row['mode']:8} {row['metric']}: {100 * row['mean']:.2f} "
+                          f"± {100 * row['sd']:.2f} % over {row['n']} runs, "
+                          f"band {100 * low:.2f}-{100 * high:.2f} %")
+                    if row["documented"] is not None:
+                        print(f"    documented {100 * row['documented']:.2f} % in band:",
+                              not row["band_excludes_documented"])
         """),
     ]
 

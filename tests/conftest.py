@@ -20,6 +20,18 @@ def run_python(code, cwd=None, timeout=300):
                           timeout=timeout)
 
 
+def read_events(logdir):
+    """({tag: ([step, ...], [value, ...])}, GraphDef) from the event files in `logdir`, read by
+    TensorBoard's own event reader."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    events = EventAccumulator(str(logdir))
+    events.Reload()
+    scalars = {tag: ([event.step for event in events.Scalars(tag)],
+                     [event.value for event in events.Scalars(tag)])
+               for tag in events.Tags()["scalars"]}
+    return scalars, events.Graph()
+
+
 @pytest.fixture(scope="session")
 def mnist():
     """The bundled MNIST, loaded once for the whole session (one-hot labels)."""

@@ -57,3 +57,16 @@ def test_saver_creates_its_folder(tmp_path):
     """))
     assert result.returncode == 0, result.stderr
     assert (target / "model.ckpt.index").exists()
+
+
+def test_power_of_two_is_square_under_the_shims_only():
+    result = run_python(textwrap.dedent("""
+        from legacy_sae import compat
+        tf = compat.install()
+        x = tf.placeholder(tf.float32, [3])
+        print((x ** 2).op.type, (x ** 3).op.type, (x ** 2.0).op.type, (x ** x).op.type)
+        compat.uninstall()
+        print((x ** 2).op.type)
+    """))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["Square Pow Square Pow", "Pow"]

@@ -4,26 +4,28 @@ import pytest
 
 from legacy_sae import compat, dae
 from legacy_sae.checks import LegacySAEError
-from conftest import run_cli
+from conftest import read_events, run_cli
 
 
 @pytest.fixture(scope="module")
 def two_epochs(tmp_path_factory):
     figures = tmp_path_factory.mktemp("dae-figures")
-    result = dae.denoising_auto_encoder(epochs=2, keep_prob=0.5, seed=4, figures_dir=str(figures))
+    events = tmp_path_factory.mktemp("dae-events")
+    result = dae.denoising_auto_encoder(epochs=2, keep_prob=0.5, seed=4, figures_dir=str(figures),
+                                        logdir=str(events))
     tf = compat.tf1()
     shapes = [v.shape.as_list() for v in tf.global_variables() if "Adam" not in v.name
               and "power" not in v.name]
-    return result, figures, shapes
+    return result, figures, shapes, events
 
 
 def test_graph_is_784_256_256_784(two_epochs):
-    _, _, shapes = two_epochs
+    _, _, shapes, _ = two_epochs
     assert shapes == [[784, 256], [256, 256], [256, 784], [256], [256], [784]]
 
 
 def test_training_lowers_the_cost_and_denoises(two_epochs):
-    result, _, _ = two_epochs
+    result, _, _, _ = two_epochs
     assert len(result.costs) == 2 and result.costs[1] < result.costs[0]
     # The noisy inputs are 0.09 (gaussian, 0.3^2) and about 0.1 (15 % of pixels inverted) away
     # from the clean images in MSE; the reconstructions must be far closer.
@@ -33,7 +35,7 @@ def test_training_lowers_the_cost_and_denoises(two_epochs):
 
 
 def test_both_figures_are_saved(two_epochs):
-    _, figures, _ = two_epochs
+    _, figures, _, _ = two_epochs
     assert sorted(p.name for p in figures.iterdir()) == ["dae-01.png", "dae-02.png"]
 
 
@@ -73,3 +75,14 @@ def test_cli_reports_bad_input_without_traceback(tmp_path):
     result = run_cli("dae", "--keep-prob", "0", cwd=tmp_path)
     assert result.returncode == 2
     assert "keep_prob must lie in (0, 1]" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_tensorboard_reads_back_costs_errors_and_graph(two_epochs):
+    result, _, _, events = two_epochs
+    scalars, graph = read_events(events)
+    steps, costs = scalars["denoising_autoencoder/cost"]
+    assert steps == [1, 2] and costs == pytest.approx(result.costs, rel=1e-6)
+    for metric in ("gaussian_mse", "salt_pepper_mse"):
+        steps, values = scalars[f"test/{metric}"]
+        assert steps == [2] and values == pytest.approx([getattr(result, metric)], rel=1e-6)
+    assert {"ApplyAdam", "Sigmoid"} <= {node.op for node in graph.node}

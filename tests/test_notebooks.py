@@ -55,6 +55,16 @@ def test_extension_is_scoped_to_its_kernel():
     assert loaded == ["True False\n", "legacy_sae.input_data\n"]
 
 
+def test_extension_shows_the_removed_api_message_instead_of_a_traceback():
+    """The cell still fails, as a script exits 1, but with the one-line message."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in (
+        "%load_ext legacy_sae", "import tensorflow as tf\ntf.contrib.learn")])
+    NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True).execute()
+    outputs = notebook.cells[1].outputs
+    assert [output.get("name") for output in outputs] == ["stderr"]
+    assert outputs[0].text.startswith("legacy-sae: tf.contrib.learn is not in TensorFlow 2")
+
+
 def test_nbval_fails_a_notebook_whose_code_is_broken(tmp_path):
     notebook = read("dae.ipynb")
     for cell in notebook.cells:

@@ -206,7 +206,7 @@ def test_bad_arguments(tmp_path):
 
 
 def test_a_crashing_run_is_recorded_as_failed(tmp_path, monkeypatch):
-    monkeypatch.setattr(regress, "_command", lambda spec, out: [
+    monkeypatch.setattr(regress, "_command", lambda spec, out, logdir: [
         sys.executable, "-c", "import sys; print('[legacy-sae] stage 1/4: epoch 1/1', "
                               "file=sys.stderr); raise MemoryError('out of memory')"])
     (tmp_path / "runs").mkdir()
@@ -217,3 +217,11 @@ def test_a_crashing_run_is_recorded_as_failed(tmp_path, monkeypatch):
     assert regress.failure_summary(record["error"]) == "exit status 1: MemoryError: out of memory"
     assert said[1] == "[stacked-faithful-e1-s3] stage 1/4: epoch 1/1"
     assert regress.load_records(str(tmp_path))[spec["id"]]["status"] == "failed"
+
+
+def test_logdir_gives_each_run_its_own_event_folder(tmp_path):
+    spec = regress.planned_runs(1, "faithful", 2, seed=4, dae=False)[0]
+    command = regress._command(spec, str(tmp_path / "out"), str(tmp_path / "events"))
+    at = command.index("--logdir")
+    assert command[at + 1] == str(tmp_path / "events" / "stacked-faithful-e2-s4")
+    assert "--logdir" not in regress._command(spec, str(tmp_path / "out"))

@@ -112,3 +112,20 @@ def test_missing_script_bad_option_and_unwritable_figures(tmp_path):
     assert result.returncode == 2
     assert "figures folder 'blocker/figs' cannot be written to" in result.stderr
     assert "never" not in result.stdout
+
+
+def test_tensorflow_start_up_notices_are_hidden_unless_asked_for(tmp_path):
+    write(tmp_path / "hello.py", """
+        import sys
+        import tensorflow as tf
+        with tf.Session() as sess:
+            print(sess.run(tf.constant(3)))
+        print('a line of the script', file=sys.stderr)
+    """)
+    quiet = run_cli("run", "hello.py", cwd=tmp_path)
+    assert quiet.returncode == 0 and quiet.stdout == "3\n"
+    assert quiet.stderr == "a line of the script\n"
+    # The user's own TF_CPP_MIN_LOG_LEVEL turns the filter off: the notices were really there.
+    asked = run_cli("run", "hello.py", cwd=tmp_path,
+                    env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="0"))
+    assert asked.returncode == 0 and "oneDNN custom operations are on" in asked.stderr

@@ -10,8 +10,8 @@ import pytest
 
 from legacy_sae import cli, compat, regress, stacked
 from legacy_sae.checks import LegacySAEError
-from legacy_sae.stacked import CheckpointMismatchError
-from conftest import run_cli
+from legacy_sae.checkpoints import CheckpointError
+from conftest import read_events, run_cli
 
 LAYER_SHAPES = [[784, 256], [256, 256], [256, 784], [256, 128], [128, 128], [128, 256],
                 [128, 10], [256], [256], [784], [128], [128], [256], [10]]
@@ -26,7 +26,7 @@ def short_runs(tmp_path_factory):
         return stacked.stacked_auto_encoder(epochs=2, seed=21, checkpoint_dir=str(root / name),
                                             figures_dir=str(root / "figures"), **options)
 
-    faithful = run("faithful")
+    faithful = run("faithful", logdir=str(root / "events"))
     tf = compat.tf1()
     shapes = [v.shape.as_list() for v in tf.global_variables()
               if "Adam" not in v.name and "power" not in v.name]
@@ -67,6 +67,18 @@ def test_checkpoints_and_figures_are_written(short_runs):
     assert len(list((short_runs["root"] / "figures").iterdir())) == 6  # 2 per run
 
 
+def test_tensorboard_reads_back_every_stage_and_both_accuracies(short_runs):
+    result = short_runs["faithful"]
+    scalars, graph = read_events(short_runs["root"] / "events")
+    for stage, name in enumerate(stacked.STAGES, start=1):
+        steps, costs = scalars[f"stage{stage}_{name.replace(' ', '_')}/cost"]
+        assert steps == [1, 2] and costs == pytest.approx(result.costs[name], rel=1e-6)
+    for metric in ("accuracy_before_finetuning", "accuracy_after_finetuning"):
+        steps, values = scalars[f"test/{metric}"]
+        assert steps == [2] and values == pytest.approx([getattr(result, metric)], rel=1e-6)
+    assert {"ArgMax", "ApplyAdam"} <= {node.op for node in graph.node}  # the complete graph
+
+
 def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path):
     folder = tmp_path / "ckpt"
     command = [sys.executable, "-m", "legacy_sae", "stacked", "--epochs", "20",
@@ -99,7 +111,7 @@ def test_a_checkpoint_that_does_not_fit_is_refused_and_kept(tmp_path):
     folder = tmp_path / "other"
     _foreign_checkpoint(folder)
     before = sorted(os.listdir(folder))
-    with pytest.raises(CheckpointMismatchError) as caught:
+    with pytest.raises(CheckpointError) as caught:
         stacked.stacked_auto_encoder(epochs=1, checkpoint_dir=str(folder))
     assert str(folder) in str(caught.value) and "--fresh" in str(caught.value)
     assert sorted(os.listdir(folder)) == before

@@ -1,0 +1,218 @@
+"""Faults around the stacked port's checkpoints and runs: each ends in one clear message and an
+exit status that says so, and nothing the user had is lost (folders are hashed before and after).
+"""
+import hashlib
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from legacy_sae.checkpoints import LOCK_NAME
+from conftest import run_cli
+
+
+def folder_hashes(folder):
+    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+            for name in sorted(os.listdir(folder))}
+
+
+def stacked(folder, *options, epochs=1, **kwargs):
+    return run_cli("stacked", "--epochs", epochs, "--seed", 1, "--checkpoint-dir", folder,
+                   "--figures", folder.parent / "figures", *options, cwd=folder.parent, **kwargs)
+
+
+def start_stacked(folder, epochs=20):
+    return subprocess.Popen(
+        [sys.executable, "-m", "legacy_sae", "stacked", "--epochs", str(epochs), "--checkpoint-dir",
+         str(folder), "--figures", str(folder.parent / "figures")],
+        cwd=folder.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(path, process, seconds=300):
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, f"{path} did not appear"
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """A checkpoint folder from a one-epoch run (its checkpoint: mnist_model.cpkt-0)."""
+    folder = tmp_path_factory.mktemp("saved") / "ckpt"
+    result = stacked(folder)
+    assert result.returncode == 0, result.stderr
+    return folder
+
+
+def copy_of(saved, tmp_path, name="ckpt"):
+    return shutil.copytree(saved, tmp_path / name)
+
+
+def assert_refused(result, *fragments):
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "[[{{node" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, (fragment, result.stderr)
+
+
+def test_a_truncated_data_file_is_reported_as_damaged_and_kept(saved, tmp_path):
+    folder = copy_of(saved, tmp_path)
+    data = folder / "mnist_model.cpkt-0.data-00000-of-00001"
+    data.write_bytes(data.read_bytes()[:100000])
+    before = folder_hashes(folder)
+    assert_refused(stacked(folder), "mnist_model.cpkt-0 is damaged", str(folder), "--fresh")
+    assert folder_hashes(folder) == before
+
+
+def test_a_foreign_checkpoint_names_what_does_not_fit(tmp_path):
+    folder = tmp_path / "foreign"
+    code = ("from legacy_sae import compat\ntf = compat.tf1()\nv = tf.Variable(tf.zeros([3]))\n"
+            "with tf.Session() as s:\n    s.run(tf.global_variables_initializer())\n"
+            f"    tf.train.Saver().save(s, {str(folder / 'other.ckpt')!r})\n")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+    before = folder_hashes(folder)
+    result = stacked(folder)
+    assert_refused(result, "does not fit the stacked autoencoder's graph: Variable is [784, 256] "
+                           "in the graph but [3] in the checkpoint (and ")
+    assert "Original error" not in result.stderr
+    assert folder_hashes(folder) == before
+
+
+def _fill_disk_at(limit):
+    def limit_file_size():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return limit_file_size
+
+
+def test_a_full_disk_while_saving_keeps_the_previous_checkpoint(saved, tmp_path):
+    folder = copy_of(saved, tmp_path)
+    before = folder_hashes(folder)
+    # The .data file of a checkpoint is 8.5 MB: a 2 MB limit on file size makes its write fail
+    # as a full disk would.
+    result = stacked(folder, "--epochs", 3, preexec_fn=_fill_disk_at(2 * 2**20))
+    assert_refused(result, f"Could not write a checkpoint into '{folder}'",
+                   "The previous checkpoint mnist_model.cpkt-0 is intact there",
+                   "No partial file was left.")
+    assert folder_hashes(folder) == before
+    again = stacked(folder)
+    assert again.returncode == 0 and f"kpt: {folder}/mnist_model.cpkt-0" in again.stdout
+
+
+def test_a_copied_or_moved_folder_restores_its_own_files(saved, tmp_path):
+    original = copy_of(saved, tmp_path, "original")
+    assert str(tmp_path) not in (original / "checkpoint").read_text()  # relative entries
+    copied = copy_of(original, tmp_path, "copied")
+    result = stacked(copied)
+    assert result.returncode == 0 and f"kpt: {copied}/mnist_model.cpkt-0" in result.stdout
+    moved = tmp_path / "moved"
+    original.rename(moved)
+    result = stacked(moved)
+    assert result.returncode == 0 and f"kpt: {moved}/mnist_model.cpkt-0" in result.stdout
+
+
+def test_an_older_index_with_absolute_entries(saved, tmp_path):
+    folder = copy_of(saved, tmp_path)
+    elsewhere = tmp_path / "elsewhere" / "mnist_model.cpkt-0"
+    (folder / "checkpoint").write_text(f'model_checkpoint_path: "{elsewhere}"\n'
+                                       f'all_model_checkpoint_paths: "{elsewhere}"\n')
+    result = stacked(folder)
+    assert result.returncode == 0 and f"kpt: {folder}/mnist_model.cpkt-0" in result.stdout
+
+    gone = copy_of(saved, tmp_path, "gone")
+    (gone / "checkpoint").write_text(f'model_checkpoint_path: "{elsewhere.parent}/model-7"\n')
+    before = folder_hashes(gone)
+    assert_refused(stacked(gone), f"names {elsewhere.parent}/model-7, whose files are not in "
+                                  f"the folder")
+    assert folder_hashes(gone) == before
+
+
+def test_max_to_keep_1_also_replaces_the_restored_checkpoint(tmp_path):
+    folder = tmp_path / "ckpt"
+    assert stacked(folder, epochs=3).returncode == 0  # leaves mnist_model.cpkt-2
+    (folder / "notes.txt").write_text("the user's own file")
+    result = stacked(folder, epochs=1)  # restores cpkt-2, saves cpkt-0
+    assert result.returncode == 0 and "mnist_model.cpkt-2" in result.stdout
+    assert sorted(os.listdir(folder)) == [
+        "checkpoint", "mnist_model.cpkt-0.data-00000-of-00001", "mnist_model.cpkt-0.index",
+        "mnist_model.cpkt-0.meta", "notes.txt"]
+
+
+def test_one_run_per_folder_and_a_killed_run_does_not_block(tmp_path):
+    folder = tmp_path / "ckpt"
+    first = start_stacked(folder)
+    try:
+        wait_for(folder / LOCK_NAME, first)
+        second = stacked(folder)
+        assert_refused(second, f"Another run is using the checkpoint folder '{folder}' "
+                               f"(process {first.pid}:")
+    finally:
+        first.kill()  # SIGKILL: no chance to clean up
+        first.communicate()
+    assert (folder / LOCK_NAME).exists()
+    third = stacked(folder)
+    assert third.returncode == 0, third.stderr
+    assert not (folder / LOCK_NAME).exists()
+
+
+@pytest.mark.parametrize("sent, status, said", [(signal.SIGINT, 130, "interrupted (Ctrl-C)"),
+                                                (signal.SIGTERM, 143, "stopped (SIGTERM)")])
+def test_ctrl_c_and_sigterm_stop_cleanly_and_the_run_resumes(tmp_path, sent, status, said):
+    folder = tmp_path / "ckpt"
+    run = start_stacked(folder)
+    wait_for(folder / "checkpoint", run)
+    time.sleep(2)  # into the next epochs and their saves
+    run.send_signal(sent)
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode == status, stderr
+    assert "Traceback" not in stderr
+    assert f"legacy-sae: {said}. The last checkpoint, mnist_model.cpkt-" in stderr
+    assert f"`legacy-sae stacked --checkpoint-dir {folder}` resumes from it." in stderr
+    names = os.listdir(folder)
+    assert LOCK_NAME not in names and not any("tempstate" in name for name in names)
+    resumed = stacked(folder)
+    assert resumed.returncode == 0 and f"kpt: {folder}/mnist_model.cpkt-" in resumed.stdout
+
+
+def _processes_mentioning(text):
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as stream:
+                if text.encode() in stream.read():
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+def test_an_interrupted_sweep_keeps_its_runs_stops_its_children_and_resumes(tmp_path):
+    out = tmp_path / "sweep"
+    command = [sys.executable, "-m", "legacy_sae", "regress", "--runs", "2", "--mode", "faithful",
+               "--no-dae", "--epochs", "1", "--out", str(out)]
+    sweep = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    wait_for(out / "runs" / "stacked-faithful-e1-s2.log", sweep)
+    time.sleep(3)  # the second run is training
+    sweep.send_signal(signal.SIGTERM)
+    stdout, stderr = sweep.communicate(timeout=120)
+    assert sweep.returncode == 143, stdout[-2000:] + stderr[-2000:]
+    assert "[stacked-faithful-e1-s2] stopped; not recorded" in stdout
+    assert f"sweep stopped; the 1 runs recorded in {out} are kept" in stdout
+    assert _processes_mentioning(str(out)) == []  # no run left orphaned
+    resumed = run_cli(*command[3:], cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stdout[-2000:]
+    assert "2 runs planned, 1 already recorded" in resumed.stdout
+
+
+def test_ctrl_c_in_a_script_run_as_is_ends_in_one_line(tmp_path):
+    (tmp_path / "stop.py").write_text("import os, signal\nimport tensorflow as tf\n"
+                                      "os.kill(os.getpid(), signal.SIGINT)\n")
+    result = run_cli("run", "stop.py", cwd=tmp_path)
+    assert result.returncode == 130 and result.stderr == "KeyboardInterrupt\n"
