@@ -4,6 +4,7 @@
   legacy-sae check SCRIPT...                        what TF1 scripts need from the shims
   legacy-sae dae [options]                          the denoising autoencoder port
   legacy-sae stacked [options]                      the stacked autoencoder port
+  legacy-sae sda [options]                          a stacked denoising autoencoder as published
   legacy-sae regress [options]                      regression report over several runs
 """
 import argparse
@@ -37,6 +38,43 @@ def _training_options(parser):
     _figures_option(parser)
 
 
+def _numbers(kind):
+    def parse(text):
+        try:
+            return tuple(kind(part) for part in text.split(","))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected comma-separated {kind.__name__} values, got {text!r}") from None
+    return parse
+
+
+def _sda_options(parser):
+    from legacy_sae.sda import DEFAULT_CHECKPOINT_DIR, SdASettings
+    default = SdASettings()
+    parser.add_argument("--layers", type=_numbers(int), default=default.hidden_layers,
+                        metavar="N,N,...", help="hidden layer sizes (default: 1000,1000,1000)")
+    parser.add_argument("--corruption", type=_numbers(float), default=default.corruption,
+                        metavar="C,C,...", help="masking-noise level per layer (default: "
+                                                "0.1,0.2,0.3)")
+    for name, kind, help_text in [
+            ("pretraining-epochs", int, "epochs per layer"),
+            ("pretrain-lr", float, "pretraining learning rate"),
+            ("finetune-lr", float, "fine-tuning learning rate"),
+            ("max-finetune-epochs", int, "most fine-tuning epochs"),
+            ("batch-size", int, "minibatch size"),
+            ("patience", int, "early stopping's starting patience, in epochs")]:
+        value = getattr(default, name.replace("-", "_"))
+        parser.add_argument(f"--{name}", type=kind, default=value,
+                            help=f"{help_text} (default: {value})")
+    parser.add_argument("--optimizer", choices=("sgd", "momentum"), default=default.optimizer,
+                        help="fine-tuning optimizer (default: sgd; momentum: 0.9)")
+    parser.add_argument("--checkpoint-dir", default=DEFAULT_CHECKPOINT_DIR, metavar="DIR",
+                        help=f"checkpoints and state, resumed from (default: "
+                             f"{DEFAULT_CHECKPOINT_DIR})")
+    parser.add_argument("--fresh", action="store_true", help="do not resume; replace the run")
+    _training_options(parser)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="legacy-sae",
@@ -53,10 +91,10 @@ def build_parser():
     run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
                      help="arguments passed to the script")
 
-    check_parser = commands.add_parser("check", help="list what TF1 scripts need from the shims, "
-                                               "without running them",
-                                description=preflight.__doc__.split("\n\n")[0])
-    check_parser.add_argument("scripts", nargs="+", metavar="SCRIPT", help="Python files to check")
+    check = commands.add_parser(
+        "check", help="list what TF1 scripts need from the shims, without running them",
+        description=preflight.__doc__.split("\n\n")[0])
+    check.add_argument("scripts", nargs="+", metavar="SCRIPT", help="Python files to check")
 
     dae = commands.add_parser("dae", help="train the denoising autoencoder (dae_tutorial.py)")
     dae.add_argument("--epochs", type=int, default=20, help="epochs (tutorial: 20)")
@@ -76,6 +114,12 @@ def build_parser():
                          help="the Saver's folder (default: checkpoints/stacked_encoder)")
     stacked.add_argument("--fresh", action="store_true",
                          help="do not restore the latest checkpoint; replace it")
+
+    _sda_options(commands.add_parser(
+        "sda", help="a stacked denoising autoencoder done as published (legacy_sae/sda.py)",
+        description="Greedy layer-wise pretraining of denoising autoencoders (masking noise, "
+                    "tied weights, cross-entropy), then fine-tuning with early stopping on the "
+                    "validation set. Defaults: the published setting."))
 
     regress.add_arguments(commands.add_parser(
         "regress", help="regression report against the tutorial's documented accuracies",
@@ -115,11 +159,15 @@ def _write_result(result, path):
 
 
 def _interrupted(args, stop):
-    """The message and exit status of a dae or stacked run stopped by Ctrl-C or SIGTERM."""
+    """The message and exit status of a dae, stacked or sda run stopped by Ctrl-C or SIGTERM."""
     how, status = (("interrupted (Ctrl-C)", 130) if isinstance(stop, KeyboardInterrupt)
                    else ("stopped (SIGTERM)", 143))
     if args.command == "dae":
-        return f"legacy-sae: {how}. The DAE tutorial keeps no checkpoint; nothing else was lost.", \
+        return (f"legacy-sae: {how}. The DAE tutorial keeps no checkpoint; nothing else was "
+                f"lost."), status
+    if args.command == "sda":
+        return (f"legacy-sae: {how}. The last completed epoch is saved in "
+                f"{args.checkpoint_dir!r}; the same command without --fresh resumes from it."), \
             status
     from legacy_sae import checkpoints, compat
     from legacy_sae.stacked import DEFAULT_CHECKPOINT_DIR
@@ -164,12 +212,27 @@ def main(argv=None):
                 figures_dir=args.figures, progress=print_progress, logdir=args.logdir)
             print(accuracy_line(result))
             return _write_result(result, args.result_json)
+        if args.command == "sda":
+            from legacy_sae import sda
+            settings = sda.SdASettings(
+                hidden_layers=args.layers, corruption=args.corruption,
+                pretraining_epochs=args.pretraining_epochs, pretrain_lr=args.pretrain_lr,
+                finetune_lr=args.finetune_lr, max_finetune_epochs=args.max_finetune_epochs,
+                batch_size=args.batch_size, optimizer=args.optimizer, patience=args.patience)
+            result = sda.stacked_denoising_autoencoder(
+                settings, seed=args.seed, data_dir=args.data_dir,
+                checkpoint_dir=args.checkpoint_dir, fresh=args.fresh, figures_dir=args.figures,
+                progress=print_progress, logdir=args.logdir)
+            print(f"Test accuracy: {result.test_accuracy:.4f} at the best validation epoch, "
+                  f"{result.best_epoch} ({100 * result.best_validation_accuracy:.2f} % on "
+                  f"validation)")
+            return _write_result(result, args.result_json)
         return regress.main(args)
     except LegacySAEError as err:
         print(f"legacy-sae: error: {err}", file=sys.stderr)
         return 2
     except (KeyboardInterrupt, Terminated) as stop:
-        if args.command not in ("dae", "stacked"):
+        if args.command not in ("dae", "stacked", "sda"):
             raise
         message, status = _interrupted(args, stop)
         print(message, file=sys.stderr)
