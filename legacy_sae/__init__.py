@@ -7,6 +7,8 @@ Modules, by layer:
   preflight    `legacy-sae check`: what a TF1 script needs from the shims, before it runs
   input_data   the vendored MNIST loader, with the data bundled in `legacy_sae/data/`
   dae, stacked the tutorial's two models, ported line for line
+  sda          a stacked denoising autoencoder done as published, beside them
+  checkpoints  the stacked port's checkpoint folder, safe from faults; events: TensorBoard files
   runner, cli  `legacy-sae run SCRIPT` for unmodified scripts, and the `legacy-sae` command
   figures      headless figures: what `plt.show()` would display, saved as PNG files
   regress      regression reports against the tutorial's documented accuracies
