@@ -13,6 +13,7 @@ read or parsed.
 """
 import ast
 import collections
+import importlib
 import sys
 
 from legacy_sae.checks import LegacySAEError
@@ -45,10 +46,10 @@ def used_names(source, filename):
                 full = f"{canonical(node.module)}.{alias.name}"
                 aliases[alias.asname or alias.name] = full
                 uses[full].append(node.lineno)
-    parents = {id(child) for node in ast.walk(tree) if isinstance(node, ast.Attribute)
-               for child in [node.value]}
+    # An attribute chain is read from its outermost node: `tf.nn.relu`, not also `tf.nn`.
+    inner_nodes = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and id(node) not in parents:
+        if isinstance(node, ast.Attribute) and id(node) not in inner_nodes:
             chain, inner = [], node
             while isinstance(inner, ast.Attribute):
                 chain.insert(0, inner.attr)
@@ -86,7 +87,7 @@ def classify(name):
         if module_name not in tutorial_modules:
             return FAILS, f"TF 1.x's tutorials package had no {module_name}"
         target, how = tutorial_modules[module_name]
-        if not _served_module_has(__import__(target, fromlist=["_"]), parts[5:]):
+        if not _served_module_has(importlib.import_module(target), parts[5:]):
             return FAILS, f"{module_name} has no {'.'.join(parts[5:])}"
         return how, None
     if parts[:2] == ["tf", "contrib"]:
