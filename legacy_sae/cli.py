@@ -154,7 +154,8 @@ def accuracy_line(result):
 def _write_result(result, path):
     if path:
         with open(path, "w", encoding="utf-8") as stream:
-            json.dump(dataclasses.asdict(result), stream, indent=1)
+            # default=float: under numpy 2 the listings' cost sums are numpy float32 (NEP 50).
+            json.dump(dataclasses.asdict(result), stream, indent=1, default=float)
     return 0
 
 

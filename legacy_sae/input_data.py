@@ -152,7 +152,7 @@ def read_idx(source, magic):
             f"Invalid magic number {found} in MNIST file {name} (expected {magic}): it is not the "
             f"kind of file its name says. " + _restore_hint(name))
     dimensions = magic & 0xFF
-    shape = np.frombuffer(content, dtype=">u4", count=dimensions, offset=4).astype(int)
+    shape = tuple(int(n) for n in np.frombuffer(content, dtype=">u4", count=dimensions, offset=4))
     expected = 4 + 4 * dimensions + int(np.prod(shape))
     if len(content) != expected:
         raise MNISTDataError(
@@ -162,7 +162,7 @@ def read_idx(source, magic):
         or KNOWN_FILES.get(hashlib.sha256(packed).hexdigest())
     if known is None:
         print(f"Note: {name} is not the standard MNIST file: a valid IDX file of shape "
-              f"{tuple(shape)} whose SHA-256 matches none of the known MNIST and Fashion-MNIST "
+              f"{shape} whose SHA-256 matches none of the known MNIST and Fashion-MNIST "
               f"files. Loading it as it is.")
     elif known[0] != "MNIST":
         print(f"Note: {name} is not the standard MNIST file: it is {known[0]}'s {known[1]} "

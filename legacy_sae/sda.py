@@ -30,7 +30,7 @@ import time
 
 import numpy as np
 
-from legacy_sae import checkpoints, compat, events, figures, input_data
+from legacy_sae import checkpoints, compat, events, figures
 from legacy_sae.checks import LegacySAEError, positive_int, writable_dir
 
 DEFAULT_CHECKPOINT_DIR = os.path.join("checkpoints", "sda")
@@ -170,11 +170,12 @@ def _accuracy(sess, model, dataset, batch=5000):
         images = dataset.images[start:start + batch]
         correct += len(images) * sess.run(model.accuracy, {
             model.x: images, model.y: dataset.labels[start:start + batch]})
-    return correct / dataset.num_examples
+    return float(correct / dataset.num_examples)
 
 
 def _subset(dataset, size, tf):
     """The first `size` examples of `dataset` (all when None), as a DataSet of their own."""
+    from legacy_sae import input_data
     if size is None or size >= dataset.num_examples:
         return dataset
     # uint8: the stored images are already scaled floats, so DataSet must leave them as they are.
@@ -194,6 +195,7 @@ def _show_filters_and_curves(session_weights, result_so_far):
             axis.imshow(filters[index].reshape(28, 28), cmap="gray")
     figure.suptitle("first-layer filters")
     plt.show()
+    plt.close(figure)
     figure, (pretraining, finetuning) = plt.subplots(1, 2, figsize=(10, 4))
     for k, costs in enumerate(result_so_far["pretraining_costs"]):
         pretraining.plot(range(1, len(costs) + 1), costs, label=f"layer {k + 1}")
@@ -203,6 +205,7 @@ def _show_filters_and_curves(session_weights, result_so_far):
     finetuning.plot(range(1, len(accuracy) + 1), [100 * a for a in accuracy])
     finetuning.set(title="fine-tuning", xlabel="epoch", ylabel="validation accuracy, %")
     plt.show()
+    plt.close(figure)
 
 
 def stacked_denoising_autoencoder(settings=None, seed=None, data_dir=None,
@@ -216,6 +219,8 @@ def stacked_denoising_autoencoder(settings=None, seed=None, data_dir=None,
     save the figures there. progress: called as progress(phase, epoch, epochs). logdir:
     TensorBoard events. subset: use only the first `subset` examples of each split (for tests).
     """
+    # Imported here, not above, so that the CLI reads SdASettings without starting TensorFlow.
+    from legacy_sae import input_data
     settings = (settings or SdASettings()).check()
     writable_dir(checkpoint_dir, "checkpoint folder")
     tf = compat.tf1()
@@ -273,7 +278,7 @@ def stacked_denoising_autoencoder(settings=None, seed=None, data_dir=None,
                     images, _ = train.next_batch(settings.batch_size)
                     total += sess.run([model.pretrain_ops[k], model.pretrain_costs[k]],
                                       {model.x: images})[1]
-                state["pretraining_costs"][k].append(total / batches_per_epoch)
+                state["pretraining_costs"][k].append(float(total / batches_per_epoch))
                 print(f"Pretraining layer {k + 1}, epoch {epoch + 1}: cost "
                       f"{total / batches_per_epoch:.4f}")
                 log.scalar(f"pretraining_layer{k + 1}/cost", total / batches_per_epoch, epoch + 1)

@@ -70,3 +70,16 @@ def test_power_of_two_is_square_under_the_shims_only():
     """))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["Square Pow Square Pow", "Pow"]
+
+
+def test_tf_layers_work_when_tensorflow_was_imported_before_the_shims():
+    """As in a notebook that imported TensorFlow before `%load_ext legacy_sae`."""
+    result = run_python(textwrap.dedent("""
+        import tensorflow
+        from legacy_sae import compat
+        tf = compat.install()
+        x = tf.placeholder(tf.float32, [None, 3])
+        print(tf.layers.dense(x, 2).shape.as_list())
+    """))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[None, 2]"

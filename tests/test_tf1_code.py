@@ -75,7 +75,7 @@ def test_estimator_script_gets_one_clear_message(tmp_path):
     result = run_script("estimator_script.py", cwd=tmp_path)
     assert result.returncode == 1
     assert "data loaded" in result.stdout
-    assert "estimator_script.py, line 12: tf.estimator is not in TensorFlow 2" in result.stderr
+    assert "estimator_script.py, line 11: tf.estimator is not in TensorFlow 2" in result.stderr
     assert "tf.keras" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
@@ -148,7 +148,7 @@ def test_check_lists_what_each_script_needs_without_running_it(tmp_path):
     failing = run_cli("check", os.path.join(SCRIPTS, "estimator_script.py"), cwd=tmp_path)
     assert failing.returncode == 1
     line = next(line for line in failing.stdout.splitlines() if "tf.estimator" in line)
-    assert line.startswith("  line   12  tf.estimator.DNNClassifier") and "FAILS: removed" in line
+    assert line.startswith("  line   11  tf.estimator.DNNClassifier") and "FAILS: removed" in line
     assert failing.stdout.rstrip().endswith("1 will fail.")
 
     missing = run_cli("check", tmp_path / "nothing.py", cwd=tmp_path)

@@ -96,6 +96,7 @@ def install():
     global _installed
     keras.use_legacy_keras()
     api = tf1()
+    keras.load_tf_keras()  # before `import tensorflow` gives the shim: tf-keras imports TF's own
     warnings.filterwarnings("ignore", message=r".*is deprecated and will be removed",
                             category=UserWarning)
     square.use_square_for_power_of_two()

@@ -1,5 +1,4 @@
 """An Estimator-based classifier, as TF 1.x's high-level API wrote it."""
-import numpy as np
 import tensorflow as tf
 from tensorflow.examples.tutorials.mnist import input_data
 

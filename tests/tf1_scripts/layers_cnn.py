@@ -1,5 +1,4 @@
 """A small convolutional network written with tf.layers, TF 1.x's layer functions."""
-import numpy as np
 import tensorflow as tf
 from tensorflow.examples.tutorials.mnist import input_data
 
