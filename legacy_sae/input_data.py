@@ -55,8 +55,7 @@ TEST_LABELS = "t10k-labels-idx1-ubyte.gz"
 
 # IDX magic numbers: 0x0000 (always), 0x08 (unsigned bytes), then the number of dimensions.
 IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
-MNIST_FILES = {TRAIN_IMAGES: IMAGES_MAGIC, TRAIN_LABELS: LABELS_MAGIC,
-               TEST_IMAGES: IMAGES_MAGIC, TEST_LABELS: LABELS_MAGIC}
+MNIST_FILES = (TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS)
 
 # Known IDX files by SHA-256: for MNIST, of the decompressed content, so that any faithful
 # recompression (such as the files TF 1.x itself downloaded) matches; for Fashion-MNIST, of the
