@@ -48,31 +48,53 @@ def _numbers(kind):
     return parse
 
 
+# legacy-sae sda's training options: flag, SdASettings field, type (or choices), metavar, help.
+SDA_OPTIONS = [
+    ("--layers", "hidden_layers", _numbers(int), "N,N,...", "hidden layer sizes"),
+    ("--corruption", "corruption", _numbers(float), "C,C,...", "masking-noise level per layer"),
+    ("--pretraining-epochs", "pretraining_epochs", int, "N", "epochs per layer"),
+    ("--pretrain-lr", "pretrain_lr", float, "LR", "pretraining learning rate"),
+    ("--finetune-lr", "finetune_lr", float, "LR", "fine-tuning learning rate"),
+    ("--max-finetune-epochs", "max_finetune_epochs", int, "N", "most fine-tuning epochs"),
+    ("--batch-size", "batch_size", int, "N", "minibatch size"),
+    ("--patience", "patience", int, "N", "early stopping's starting patience, in epochs"),
+    ("--optimizer", "optimizer", ("sgd", "momentum"), None, "fine-tuning optimizer (momentum: "
+                                                            "0.9)"),
+]
+
+
 def _sda_options(parser):
-    from legacy_sae.sda import DEFAULT_CHECKPOINT_DIR, SdASettings
-    default = SdASettings()
-    parser.add_argument("--layers", type=_numbers(int), default=default.hidden_layers,
-                        metavar="N,N,...", help="hidden layer sizes (default: 1000,1000,1000)")
-    parser.add_argument("--corruption", type=_numbers(float), default=default.corruption,
-                        metavar="C,C,...", help="masking-noise level per layer (default: "
-                                                "0.1,0.2,0.3)")
-    for name, kind, help_text in [
-            ("pretraining-epochs", int, "epochs per layer"),
-            ("pretrain-lr", float, "pretraining learning rate"),
-            ("finetune-lr", float, "fine-tuning learning rate"),
-            ("max-finetune-epochs", int, "most fine-tuning epochs"),
-            ("batch-size", int, "minibatch size"),
-            ("patience", int, "early stopping's starting patience, in epochs")]:
-        value = getattr(default, name.replace("-", "_"))
-        parser.add_argument(f"--{name}", type=kind, default=value,
-                            help=f"{help_text} (default: {value})")
-    parser.add_argument("--optimizer", choices=("sgd", "momentum"), default=default.optimizer,
-                        help="fine-tuning optimizer (default: sgd; momentum: 0.9)")
+    from legacy_sae.sda import DEFAULT_CHECKPOINT_DIR, FAST_SETTINGS, SdASettings
+    published = SdASettings()
+
+    def shown(value):
+        return ",".join(map(str, value)) if isinstance(value, tuple) else value
+
+    for flag, field, kind, metavar, help_text in SDA_OPTIONS:
+        default, fast = getattr(published, field), getattr(FAST_SETTINGS, field)
+        choices = kind if isinstance(kind, tuple) else None
+        parser.add_argument(flag, type=None if choices else kind, choices=choices,
+                            metavar=metavar, default=None,
+                            help=f"{help_text} (default: {shown(default)}"
+                                 + (f"; with --fast: {shown(fast)})" if fast != default else ")"))
+    parser.add_argument("--fast", action="store_true",
+                        help="start from the faster setting measured in the README instead of "
+                             "the published one; options given explicitly still apply")
     parser.add_argument("--checkpoint-dir", default=DEFAULT_CHECKPOINT_DIR, metavar="DIR",
                         help=f"checkpoints and state, resumed from (default: "
                              f"{DEFAULT_CHECKPOINT_DIR})")
     parser.add_argument("--fresh", action="store_true", help="do not resume; replace the run")
     _training_options(parser)
+
+
+def sda_settings(args):
+    """The SdASettings that `legacy-sae sda` options ask for: the published setting, or with
+    --fast the faster one, with every option given explicitly on top."""
+    from legacy_sae import sda
+    given = {field: getattr(args, flag[2:].replace("-", "_")) for flag, field, *_ in SDA_OPTIONS}
+    return dataclasses.replace(sda.FAST_SETTINGS if args.fast else sda.SdASettings(),
+                               **{field: value for field, value in given.items()
+                                  if value is not None})
 
 
 def build_parser():
@@ -215,18 +237,15 @@ def main(argv=None):
             return _write_result(result, args.result_json)
         if args.command == "sda":
             from legacy_sae import sda
-            settings = sda.SdASettings(
-                hidden_layers=args.layers, corruption=args.corruption,
-                pretraining_epochs=args.pretraining_epochs, pretrain_lr=args.pretrain_lr,
-                finetune_lr=args.finetune_lr, max_finetune_epochs=args.max_finetune_epochs,
-                batch_size=args.batch_size, optimizer=args.optimizer, patience=args.patience)
             result = sda.stacked_denoising_autoencoder(
-                settings, seed=args.seed, data_dir=args.data_dir,
+                sda_settings(args), seed=args.seed, data_dir=args.data_dir,
                 checkpoint_dir=args.checkpoint_dir, fresh=args.fresh, figures_dir=args.figures,
                 progress=print_progress, logdir=args.logdir)
+            published = "; ".join(f"{name.split(',')[0]} {100 * (1 - error):.2f} %"
+                                  for name, error, _ in regress.LITERATURE)
             print(f"Test accuracy: {result.test_accuracy:.4f} at the best validation epoch, "
                   f"{result.best_epoch} ({100 * result.best_validation_accuracy:.2f} % on "
-                  f"validation)")
+                  f"validation). Published: {published}")
             return _write_result(result, args.result_json)
         return regress.main(args)
     except LegacySAEError as err:

@@ -15,8 +15,12 @@ The tutorial has two settings. Its complete listing (完整代码, `stacked_tuto
 20 epochs per stage; its step-by-step section sets 50 in its parameter block (2.定义网络参数), and
 the run whose accuracies it documents follows that section. The documented figures are checked
 against the 50-epoch runs only; the report shows both settings side by side.
+`--mode sda` runs the stacked denoising autoencoder (`legacy-sae sda --fast`) instead, one run
+per seed; the report sets every way of stacking side by side with the published SdA results,
+taking from the baseline (`sda.json` holds recorded SdA runs) what the sweep did not run.
 The exit status is non-zero when a faithful run falls outside its band, when a band at the
-documented 50 epochs excludes a documented accuracy, or when a run failed.
+documented 50 epochs excludes a documented accuracy, or when a run failed; the corrected and SdA
+rows inform but do not gate.
 
 Output in --out: `report.md` (also printed), `results.json` (every run, statistics, machine and
 versions), `report.png`, and `runs/` with one record and one log per run. Rerunning the same
@@ -44,7 +48,9 @@ SETTINGS = {LISTING_EPOCHS: "complete listing (20 epochs)",
             DOCUMENTED_EPOCHS: "step-by-step section (50 epochs, the documented run)"}
 BAND_COVERAGE = 0.999
 BASELINE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "baselines")
-BASELINE_PATHS = tuple(os.path.join(BASELINE_DIR, f"e{epochs}.json") for epochs in SETTINGS)
+TUTORIAL_BASELINES = tuple(os.path.join(BASELINE_DIR, f"e{epochs}.json") for epochs in SETTINGS)
+SDA_BASELINE = os.path.join(BASELINE_DIR, "sda.json")
+BASELINE_PATHS = TUTORIAL_BASELINES + (SDA_BASELINE,)
 
 # (kind, mode, metric, label) of every reported row.
 METRICS = [
@@ -53,20 +59,26 @@ METRICS = [
                           ("accuracy_after_finetuning", "accuracy after fine-tuning"))
     for mode in ("faithful", "carry")
 ] + [("dae", "faithful", "gaussian_mse", "DAE test MSE, gaussian noise 0.3"),
-     ("dae", "faithful", "salt_pepper_mse", "DAE test MSE, 15 % pixels inverted")]
-MODE_NAMES = {"faithful": "faithful", "carry": "corrected (carry weights)"}
+     ("dae", "faithful", "salt_pepper_mse", "DAE test MSE, 15 % pixels inverted"),
+     ("sda", "fast", "test_accuracy", "SdA test accuracy at the best validation epoch")]
+MODE_NAMES = {"faithful": "faithful", "carry": "corrected (carry weights)",
+              "fast": "SdA (`legacy-sae sda --fast`)"}
 
-# Published MNIST test errors of stacked denoising autoencoders (reference rows, not re-run here).
+# Published MNIST test errors of stacked denoising autoencoders (reference rows, not re-run here),
+# with their spread where given: the LISA tutorial's SdA.py run (its doc/SdA.txt, "Running the
+# Code") and Table 3 of Vincent et al. (2010).
 LITERATURE = [
-    ("LISA DeepLearningTutorials, SdA.py", 0.013),
-    ("Vincent et al. 2010, JMLR, SdA-3", 0.0128),
+    ("LISA DeepLearningTutorials, SdA.py", 0.013, None),
+    ("Vincent et al. 2010, JMLR, SdA-3", 0.0128, 0.0010),
 ]
 
 
 def add_arguments(parser):
     parser.add_argument("--runs", type=int, default=10, help="seeds to run (default: 10)")
-    parser.add_argument("--mode", choices=("faithful", "carry", "both"), default="both",
-                        help="stacked mode(s) to run (default: both)")
+    parser.add_argument("--mode", choices=("faithful", "carry", "both", "sda"), default="both",
+                        help="stacked mode(s) to run (default: both); sda: the stacked denoising "
+                             "autoencoder with `legacy-sae sda --fast` instead, resumed from its "
+                             "checkpoints when interrupted, no DAE runs")
     add_epochs_arguments(parser)
     parser.add_argument("--jobs", type=int, default=1, help="runs at a time (default: 1)")
     parser.add_argument("--out", default="regression-runs", metavar="DIR",
@@ -102,7 +114,11 @@ def chosen_epochs(args):
 
 
 def planned_runs(runs, mode, epochs, seed, dae=True):
-    """The run specs of a sweep: a dict each with id, kind, mode, seed, epochs."""
+    """The run specs of a sweep: a dict each with id, kind, mode, seed, epochs (None for the
+    SdA, whose epochs its settings set)."""
+    if mode == "sda":
+        return [dict(id=f"sda-fast-s{seed + k}", kind="sda", mode="fast", seed=seed + k,
+                     epochs=None) for k in range(runs)]
     modes = ("faithful", "carry") if mode == "both" else (mode,)
     specs = []
     for k in range(runs):
@@ -116,11 +132,14 @@ def planned_runs(runs, mode, epochs, seed, dae=True):
 def _command(spec, out, logdir=None):
     run_dir = os.path.join(out, "runs")
     command = [sys.executable, "-m", "legacy_sae", spec["kind"], "--seed", str(spec["seed"]),
-               "--epochs", str(spec["epochs"]),
                "--figures", os.path.join(out, "figures", spec["id"]),
                "--result-json", os.path.join(run_dir, spec["id"] + ".result.json")]
     if logdir:
         command += ["--logdir", os.path.join(logdir, spec["id"])]
+    if spec["kind"] == "sda":  # not --fresh: a stopped SdA run resumes from its last epoch
+        return command + ["--fast", "--checkpoint-dir",
+                          os.path.join(out, "checkpoints", spec["id"])]
+    command += ["--epochs", str(spec["epochs"])]
     if spec["kind"] == "stacked":
         command += ["--fresh", "--checkpoint-dir", os.path.join(out, "checkpoints", spec["id"])]
         if spec["mode"] == "carry":
@@ -240,9 +259,11 @@ def prediction_band(stats, coverage=BAND_COVERAGE):
 
 
 def metric_values(records, kind, mode, metric, epochs):
+    """The values of `metric` in the successful runs of kind and mode at `epochs` per stage (any,
+    for the SdA)."""
     return [r["result"][metric] for r in records
             if r["status"] == "ok" and r["kind"] == kind and r["mode"] == mode
-            and r["epochs"] == epochs]
+            and (kind == "sda" or r["epochs"] == epochs)]
 
 
 def summarize(records, epochs, baseline_records=()):
@@ -291,13 +312,36 @@ def band_text(band, fmt):
 
 def settings_summary(records, epochs, baseline_records):
     """The tutorial's two settings side by side: {setting: (runs, rows)}, with this sweep's runs
-    at its own setting and the baseline's at the other."""
+    at its own setting (the baseline's when it ran none there) and the baseline's at the other."""
     summary = {}
     for setting in SETTINGS:
-        runs = [r for r in (records if setting == epochs else baseline_records)
-                if r["kind"] == "stacked" and r["epochs"] == setting]
+        runs = [r for r in records if r["kind"] == "stacked" and r["epochs"] == setting]
+        if setting != epochs or not runs:
+            runs = [r for r in baseline_records
+                    if r["kind"] == "stacked" and r["epochs"] == setting]
         summary[setting] = runs, summarize(runs, setting, baseline_records)
     return summary
+
+
+def sda_runs(records, baseline_records):
+    """The SdA runs to show beside the tutorial: this sweep's, else the baseline's."""
+    return ([r for r in records if r["kind"] == "sda"]
+            or [r for r in baseline_records if r["kind"] == "sda"])
+
+
+def side_by_side(settings, sda):
+    """(name, short name, test accuracies) of each way of stacking: the tutorial after
+    fine-tuning at both settings and in both modes, then the SdA."""
+    rows = []
+    for setting, (runs, _) in settings.items():
+        for mode in ("faithful", "carry"):
+            values = metric_values(runs, "stacked", mode, "accuracy_after_finetuning", setting)
+            rows.append((f"tutorial, {MODE_NAMES[mode]}, {setting} epochs per stage",
+                         f"{'faithful' if mode == 'faithful' else 'corrected'}\n{setting} epochs",
+                         values))
+    rows.append((MODE_NAMES["fast"], "SdA\n--fast",
+                 metric_values(sda, "sda", "fast", "test_accuracy", None)))
+    return rows
 
 
 def _settings_table(settings):
@@ -326,7 +370,7 @@ def _settings_table(settings):
     return lines
 
 
-def render_markdown(rows, records, epochs, settings):
+def render_markdown(rows, records, epochs, settings, sda):
     ok = [r for r in records if r["status"] == "ok"]
     lines = [f"# legacy-sae regression report ({epochs} epochs per stage)", "",
              f"{len(ok)} runs succeeded, {len(records) - len(ok)} failed. Bands: "
@@ -337,7 +381,7 @@ def render_markdown(rows, records, epochs, settings):
              "| metric | mode | documented | mean | sd | min | max | band (source) | runs | result |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
-        accuracy = row["kind"] == "stacked"
+        accuracy = row["kind"] != "dae"
         fmt = _pct if accuracy else (lambda v, digits=5: f"{v:.{digits}f}")
         sd = fmt(row["sd"], 3 if accuracy else 5)
         result = "PASS" if row["passed"] else "FAIL"
@@ -357,9 +401,23 @@ def render_markdown(rows, records, epochs, settings):
               f"section, whose run gave the documented accuracies, {DOCUMENTED_EPOCHS}. This "
               f"sweep's runs at {epochs} epochs, the baseline's at the other setting:", "",
               *_settings_table(settings)]
-    lines += ["", "Reference results for properly pretrained stacked denoising autoencoders "
-              "(not pass/fail):", "", "| reference | test error | accuracy |", "|---|---|---|"]
-    lines += [f"| {name} | {_pct(error)} | {_pct(1 - error)} |" for name, error in LITERATURE]
+    lines += ["", "## Stacking side by side", "",
+              "Test accuracy after fine-tuning: the tutorial's stacked autoencoder, the stacked "
+              "denoising autoencoder done as published (SdA), and the published SdA results "
+              "(reference rows, not re-run here). Runs of this sweep where it has them, else of "
+              "the baseline.", "",
+              "| model | runs | mean ± sd | min - max |", "|---|---|---|---|"]
+    for name, _, values in side_by_side(settings, sda):
+        if values:
+            stats = describe(values)
+            lines.append(f"| {name} | {stats['n']} | {_pct(stats['mean'])} ± "
+                         f"{_pct(stats['sd'])} | {_pct(stats['min'])} - {_pct(stats['max'])} |")
+        else:
+            lines.append(f"| {name} | 0 | not recorded | - |")
+    for name, error, spread in LITERATURE:
+        published = f" ± {_pct(spread)}" if spread else ""
+        lines.append(f"| {name} (published test error {_pct(error)}{published}) | - | "
+                     f"{_pct(1 - error)} | - |")
     failed = [r for r in records if r["status"] != "ok"]
     if failed:
         lines += ["", "Failed runs (delete a run's record in runs/ to run it again):", ""]
@@ -367,9 +425,10 @@ def render_markdown(rows, records, epochs, settings):
     return "\n".join(lines) + "\n"
 
 
-def render_plot(settings, path):
+def render_plot(settings, sda, path):
     """Each run a point, bands shaded, documented values dashed at the setting they came from;
-    faithful beside corrected, the two settings side by side."""
+    faithful beside corrected, the two settings side by side. A third panel puts the accuracy
+    after fine-tuning of every way of stacking beside the SdA and the published SdA results."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -377,7 +436,7 @@ def render_plot(settings, path):
     metrics = [("accuracy_before_finetuning", "before fine-tuning"),
                ("accuracy_after_finetuning", "after fine-tuning")]
     groups = [(setting, mode) for setting in settings for mode in ("faithful", "carry")]
-    figure, axes = plt.subplots(1, 2, figsize=(12, 5))
+    figure, axes = plt.subplots(1, 3, figsize=(18, 5))
     for axis, (metric, title) in zip(axes, metrics):
         for position, (setting, mode) in enumerate(groups):
             runs, rows = settings[setting]
@@ -402,8 +461,21 @@ def render_plot(settings, path):
         axis.set_title(f"test accuracy {title}")
         axis.set_ylabel("%")
         axis.legend(fontsize=8)
+    rows = side_by_side(settings, sda)
+    axis = axes[2]
+    for position, (_, short, values) in enumerate(rows):
+        color = "C2" if short.startswith("SdA") else "C0" if "faithful" in short else "C1"
+        jitter = [position + 0.2 * ((k % 5) - 2) / 2 for k in range(len(values))]
+        axis.scatter(jitter, [100 * v for v in values], color=color, zorder=3)
+    for (name, error, _), style in zip(LITERATURE, ("--", ":")):
+        axis.axhline(100 * (1 - error), color="k", linestyle=style,
+                     label=f"{name.split(',')[0]}: {100 * (1 - error):.2f} %")
+    axis.set_xticks(range(len(rows)), [short for _, short, _ in rows])
+    axis.set_title("test accuracy after fine-tuning: the tutorial and the SdA")
+    axis.set_ylabel("%")
+    axis.legend(fontsize=8)
     figure.suptitle("legacy-sae stacked autoencoder: the complete listing's 20 epochs per stage "
-                    "and the documented 50")
+                    "and the documented 50, beside a stacked denoising autoencoder")
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
@@ -474,10 +546,11 @@ def main(args):
     baseline = load_baseline(args.baseline or BASELINE_PATHS)
     rows = summarize(records, args.epochs, baseline)
     settings = settings_summary(records, args.epochs, baseline)
-    report = render_markdown(rows, records, args.epochs, settings)
+    sda = sda_runs(records, baseline)
+    report = render_markdown(rows, records, args.epochs, settings, sda)
     with open(os.path.join(args.out, "report.md"), "w", encoding="utf-8") as stream:
         stream.write(report)
-    render_plot(settings, os.path.join(args.out, "report.png"))
+    render_plot(settings, sda, os.path.join(args.out, "report.png"))
     _write_json(os.path.join(args.out, "results.json"), dict(
         created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         settings=dict(runs=args.runs, mode=args.mode, epochs=args.epochs, seed=args.seed,

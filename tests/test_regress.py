@@ -64,7 +64,7 @@ def test_a_single_run_has_no_band():
     rows = regress.summarize([record(1, epochs=3)], 3)
     assert row(rows, "faithful", "accuracy_before_finetuning")["band"] is None
     assert "none: 1 run (this sweep)" in regress.render_markdown(rows, [record(1, epochs=3)], 3,
-                                                                 {})
+                                                                 {}, [])
 
 
 def test_a_faithful_run_outside_its_band_fails_the_sweep():
@@ -73,7 +73,7 @@ def test_a_faithful_run_outside_its_band_fails_the_sweep():
     before = row(rows, "faithful", "accuracy_before_finetuning")
     assert before["outside"] == 1 and not before["passed"]
     assert regress.exit_status(rows, runs) == 1
-    assert "FAIL, 1 outside band" in regress.render_markdown(rows, runs, 20, {})
+    assert "FAIL, 1 outside band" in regress.render_markdown(rows, runs, 20, {}, [])
 
 
 def test_a_dae_run_outside_the_recorded_baseline_band_fails_the_sweep():
@@ -120,7 +120,8 @@ def test_the_report_shows_both_settings_side_by_side():
     sweep = [record(1, before=0.50, epochs=20)]
     settings = regress.settings_summary(sweep, 20, shipped)
     assert [len(runs) for runs, _ in settings.values()] == [1, 20]  # the sweep's, the baseline's
-    report = regress.render_markdown(regress.summarize(sweep, 20, shipped), sweep, 20, settings)
+    report = regress.render_markdown(regress.summarize(sweep, 20, shipped), sweep, 20, settings,
+                                     [])
     header = next(line for line in report.splitlines() if line.startswith("| test accuracy"))
     assert "complete listing (20 epochs) | step-by-step section (50 epochs" in header
     before = next(line for line in report.splitlines()
@@ -136,7 +137,7 @@ def test_corrected_runs_are_reported_but_do_not_gate():
     carry = row(rows, "carry", "accuracy_before_finetuning")
     assert not carry["passed"] and not carry["gates_exit"]
     assert regress.exit_status(rows, runs) == 0
-    assert "FAIL (info)" in regress.render_markdown(rows, runs, 20, {})
+    assert "FAIL (info)" in regress.render_markdown(rows, runs, 20, {}, [])
 
 
 def test_failed_runs_are_reported_not_dropped():
@@ -144,20 +145,48 @@ def test_failed_runs_are_reported_not_dropped():
     rows = regress.summarize(runs, 20, baseline())
     assert row(rows, "faithful", "accuracy_before_finetuning")["n"] == 1
     assert regress.exit_status(rows, runs) == 1
-    report = regress.render_markdown(rows, runs, 20, {})
+    report = regress.render_markdown(rows, runs, 20, {}, [])
     assert "1 runs succeeded, 1 failed" in report
     assert "- `stacked-faithful-e20-s2`: exit status 1: MemoryError" in report
 
 
-def test_report_renders_table_literature_and_plot(tmp_path):
+def sda_record(seed, accuracy):
+    return dict(id=f"sda-fast-s{seed}", kind="sda", mode="fast", seed=seed, epochs=None,
+                status="ok", result=dict(test_accuracy=accuracy))
+
+
+def test_report_renders_table_side_by_side_and_plot(tmp_path):
     runs = [dict(r, epochs=50) for r in baseline()]
-    rows = regress.summarize(runs, 50)
+    sda = [sda_record(1, 0.9871), sda_record(2, 0.9875)]
+    rows = regress.summarize(runs + sda, 50)
     settings = regress.settings_summary(runs, 50, regress.load_baseline())
-    report = regress.render_markdown(rows, runs, 50, settings)
+    report = regress.render_markdown(rows, runs, 50, settings, sda)
     assert "| accuracy before fine-tuning | faithful | 86.97 % | 86.00 % |" in report
-    assert "| Vincent et al. 2010, JMLR, SdA-3 | 1.28 % | 98.72 % |" in report
-    regress.render_plot(settings, str(tmp_path / "plot.png"))
+    assert "| SdA test accuracy at the best validation epoch | SdA (`legacy-sae sda --fast`) | - " \
+           "| 98.73 % |" in report
+    side = report[report.index("## Stacking side by side"):].splitlines()
+    assert "| tutorial, faithful, 50 epochs per stage | 5 | 97.70 % ± 0.16 % | " \
+           "97.50 % - 97.90 % |" in side
+    assert "| SdA (`legacy-sae sda --fast`) | 2 | 98.73 % ± 0.03 % | 98.71 % - 98.75 % |" in side
+    assert "| Vincent et al. 2010, JMLR, SdA-3 (published test error 1.28 % ± 0.10 %) | - | " \
+           "98.72 % | - |" in side
+    regress.render_plot(settings, sda, str(tmp_path / "plot.png"))
     assert (tmp_path / "plot.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_an_sda_sweep_runs_the_fast_setting_and_resumes_its_runs():
+    specs = regress.planned_runs(2, "sda", 20, seed=3)
+    assert specs == [dict(id="sda-fast-s3", kind="sda", mode="fast", seed=3, epochs=None),
+                     dict(id="sda-fast-s4", kind="sda", mode="fast", seed=4, epochs=None)]
+    command = regress._command(specs[0], "out")
+    assert command[3:6] == ["sda", "--seed", "3"] and "--fast" in command
+    assert "--fresh" not in command and "--epochs" not in command
+    assert command[command.index("--checkpoint-dir") + 1] == os.path.join("out", "checkpoints",
+                                                                          "sda-fast-s3")
+    # With no stacked runs of its own, the report's tutorial columns come from the baseline.
+    shipped = regress.load_baseline()
+    settings = regress.settings_summary([sda_record(3, 0.987)], 20, shipped)
+    assert [len(runs) for runs, _ in settings.values()] == [20, 20]
 
 
 def test_resume_skips_recorded_runs(tmp_path):

@@ -1,11 +1,12 @@
 """legacy_sae.sda, the stacked denoising autoencoder done as published: on a slice of MNIST."""
+import dataclasses
 import json
 import os
 
 import numpy as np
 import pytest
 
-from legacy_sae import compat, sda
+from legacy_sae import cli, compat, sda
 from legacy_sae.checks import LegacySAEError
 from conftest import run_cli
 
@@ -114,3 +115,15 @@ def test_bad_options_are_refused_before_training(tmp_path, options, message):
     result = run_cli("sda", *options, "--checkpoint-dir", tmp_path / "ckpt", cwd=tmp_path)
     assert result.returncode == 2 and message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("options, expected", [
+    ([], sda.SdASettings()),
+    (["--fast"], sda.FAST_SETTINGS),
+    (["--fast", "--batch-size", "50", "--optimizer", "sgd"],
+     dataclasses.replace(sda.FAST_SETTINGS, batch_size=50, optimizer="sgd")),
+    (["--layers", "500,500", "--corruption", "0.2,0.2"],
+     dataclasses.replace(sda.SdASettings(), hidden_layers=(500, 500), corruption=(0.2, 0.2))),
+])
+def test_fast_starts_from_the_faster_setting_and_explicit_options_apply(options, expected):
+    assert cli.sda_settings(cli.build_parser().parse_args(["sda", *options])) == expected
