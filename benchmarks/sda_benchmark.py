@@ -12,7 +12,7 @@ It prints, per seed, the best validation epoch, validation and test accuracy, an
 pretraining and fine-tuning, with the published run beside them (also written to
 OUT/sda-benchmark.md). The last lines read
 `SdA test accuracy: N.NN % to N.NN % over K seeds (published: 98.70 %; each >= 98.70 %: yes|no)`
-and `wall minutes per run: N on this machine (published: 1029.2 CPU minutes)`.
+and `wall minutes per run: N on this machine (published: 1029.2 minutes on one 2.66 GHz core)`.
 Exit status 1 when a seed falls short of 98.70 % or a run failed.
 """
 import argparse
@@ -88,7 +88,7 @@ def main():
                   f"{100 * TARGET:.2f} %; each >= {100 * TARGET:.2f} %: "
                   f"{'yes' if reached else 'no'})",
                   f"wall minutes per run: {sum(minutes) / len(minutes):.1f} on this machine "
-                  f"(published: {published:.1f} CPU minutes)"]
+                  f"(published: {published:.1f} minutes on one 2.66 GHz core)"]
     else:
         reached = False
     if failed:

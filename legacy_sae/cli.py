@@ -52,7 +52,8 @@ def _numbers(kind):
 SDA_OPTIONS = [
     ("--layers", "hidden_layers", _numbers(int), "N,N,...", "hidden layer sizes"),
     ("--corruption", "corruption", _numbers(float), "C,C,...", "masking-noise level per layer"),
-    ("--pretraining-epochs", "pretraining_epochs", int, "N", "epochs per layer"),
+    ("--pretraining-epochs", "pretraining_epochs", int, "N",
+     "epochs per layer; 0 fine-tunes the random initial weights"),
     ("--pretrain-lr", "pretrain_lr", float, "LR", "pretraining learning rate"),
     ("--finetune-lr", "finetune_lr", float, "LR", "fine-tuning learning rate"),
     ("--max-finetune-epochs", "max_finetune_epochs", int, "N", "most fine-tuning epochs"),

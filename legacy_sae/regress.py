@@ -371,11 +371,13 @@ def _settings_table(settings):
 
 
 def render_markdown(rows, records, epochs, settings, sda):
+    """The report; `epochs` is the sweep's epochs per stage, None for an SdA sweep."""
     ok = [r for r in records if r["status"] == "ok"]
-    lines = [f"# legacy-sae regression report ({epochs} epochs per stage)", "",
+    what = f"{epochs} epochs per stage" if epochs else "stacked denoising autoencoder"
+    lines = [f"# legacy-sae regression report ({what})", "",
              f"{len(ok)} runs succeeded, {len(records) - len(ok)} failed. Bands: "
              f"{100 * BAND_COVERAGE:g} % prediction intervals for one run, from the baseline runs "
-             f"(or from this sweep where the baseline has none at {epochs} epochs). The "
+             f"(or from this sweep's where the baseline has none at its setting). The "
              f"documented accuracies are checked at {DOCUMENTED_EPOCHS} epochs per stage, the "
              f"setting they came from.", "",
              "| metric | mode | documented | mean | sd | min | max | band (source) | runs | result |",
@@ -398,8 +400,9 @@ def render_markdown(rows, records, epochs, settings, sda):
                      f"{row['n']} | {result} |")
     lines += ["", "## The tutorial's two settings", "",
               f"Its complete listing trains {LISTING_EPOCHS} epochs per stage; its step-by-step "
-              f"section, whose run gave the documented accuracies, {DOCUMENTED_EPOCHS}. This "
-              f"sweep's runs at {epochs} epochs, the baseline's at the other setting:", "",
+              f"section, whose run gave the documented accuracies, {DOCUMENTED_EPOCHS}. "
+              + (f"This sweep's runs at {epochs} epochs, the baseline's at the other setting:"
+                 if epochs else "The baseline's runs:"), "",
               *_settings_table(settings)]
     lines += ["", "## Stacking side by side", "",
               "Test accuracy after fine-tuning: the tutorial's stacked autoencoder, the stacked "
@@ -502,7 +505,10 @@ def load_baseline(paths=BASELINE_PATHS):
 def main(args):
     for name in ("runs", "jobs"):
         positive_int(getattr(args, name), f"--{name}")
-    args.epochs = chosen_epochs(args)
+    if args.mode == "sda" and (args.epochs is not None or args.documented):
+        raise LegacySAEError("--mode sda runs `legacy-sae sda --fast`, whose setting fixes its "
+                             "epochs: leave out --epochs and --documented.")
+    args.epochs = None if args.mode == "sda" else chosen_epochs(args)
     writable_dir(os.path.join(args.out, "runs"), "output folder")
     for path in args.baseline or ():
         if not os.path.exists(path):

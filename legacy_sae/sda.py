@@ -16,7 +16,8 @@ Defaults follow the published setting: three layers of 1000 sigmoid units, corru
 0.3, 15 pretraining epochs per layer at learning rate 0.001, fine-tuning at 0.1 for up to 1000
 epochs, minibatches of 1 example, and LISA's patience rule (stop when the epochs run exceed the
 patience, which starts at 10 and grows to twice the epoch of each validation improvement of more
-than 0.5 %). Each option can be changed.
+than 0.5 %). Each option can be changed; with 0 pretraining epochs the same network is fine-tuned
+from its random initial weights, the ablation that shows what pretraining adds.
 
 Checkpoints (`Saver(max_to_keep=1)` per kind, relative index entries, one run per folder):
 `latest` after every epoch, so that an interrupted run resumes where it stopped, and `best` at
@@ -63,8 +64,12 @@ class SdASettings:
             if isinstance(level, bool) or not isinstance(level, (int, float)) \
                     or not 0 <= level < 1:
                 raise LegacySAEError(f"Corruption levels lie in [0, 1), got {level!r}.")
-        for name in ("pretraining_epochs", "max_finetune_epochs", "batch_size", "patience"):
+        for name in ("max_finetune_epochs", "batch_size", "patience"):
             positive_int(getattr(self, name), name.replace("_", "-"))
+        epochs = self.pretraining_epochs
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+            raise LegacySAEError(f"pretraining-epochs must be a whole number, 0 to fine-tune from "
+                                 f"the random initial weights, got {epochs!r}.")
         for name in ("pretrain_lr", "finetune_lr"):
             if not getattr(self, name) > 0:
                 raise LegacySAEError(f"{name.replace('_', '-')} must be positive, got "
@@ -248,7 +253,9 @@ def stacked_denoising_autoencoder(settings=None, seed=None, data_dir=None,
                   for kind in folders}
         state_path = os.path.join(checkpoint_dir, STATE_FILE)
         as_saved = json.loads(json.dumps(dataclasses.asdict(settings)))  # tuples as lists
-        state = dict(settings=as_saved, phase="pretrain", layer=0, epoch=0,
+        state = dict(settings=as_saved,
+                     phase="pretrain" if settings.pretraining_epochs else "finetune", layer=0,
+                     epoch=0,
                      pretraining_costs=[[] for _ in settings.hidden_layers],
                      validation_accuracy=[], best_epoch=0, best_validation_accuracy=0.0,
                      test_accuracy=None, patience=settings.patience,

@@ -232,6 +232,9 @@ def test_bad_arguments(tmp_path):
     result = run_cli("regress", "--documented", "--epochs", "20", "--out", tmp_path / "x",
                      cwd=tmp_path)
     assert result.returncode == 2 and "cannot be combined with --epochs 20" in result.stderr
+    result = run_cli("regress", "--mode", "sda", "--documented", "--out", tmp_path / "x",
+                     cwd=tmp_path)
+    assert result.returncode == 2 and "leave out --epochs and --documented" in result.stderr
 
 
 def test_a_crashing_run_is_recorded_as_failed(tmp_path, monkeypatch):

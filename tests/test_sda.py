@@ -110,6 +110,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
     (["--corruption", "0.1,1.5,0.3"], "Corruption levels lie in [0, 1)"),
     (["--batch-size", "0"], "batch-size must be a whole number"),
     (["--finetune-lr", "-1"], "finetune-lr must be positive"),
+    (["--pretraining-epochs", "-1"], "pretraining-epochs must be a whole number, 0 to fine-tune"),
 ])
 def test_bad_options_are_refused_before_training(tmp_path, options, message):
     result = run_cli("sda", *options, "--checkpoint-dir", tmp_path / "ckpt", cwd=tmp_path)
@@ -127,3 +128,13 @@ def test_bad_options_are_refused_before_training(tmp_path, options, message):
 ])
 def test_fast_starts_from_the_faster_setting_and_explicit_options_apply(options, expected):
     assert cli.sda_settings(cli.build_parser().parse_args(["sda", *options])) == expected
+
+
+def test_no_pretraining_fine_tunes_the_random_weights(tmp_path):
+    """--pretraining-epochs 0, the ablation: the same network fine-tuned from its initial weights."""
+    settings = dataclasses.replace(SMALL, pretraining_epochs=0, max_finetune_epochs=2)
+    result = sda.stacked_denoising_autoencoder(settings, seed=5, subset=1000,
+                                               checkpoint_dir=str(tmp_path / "ckpt"),
+                                               figures_dir=str(tmp_path / "figures"))
+    assert result.pretraining_costs == [[], []] and result.seconds_pretraining == 0
+    assert len(result.validation_accuracy) == 2 and 0.1 < result.test_accuracy <= 1
