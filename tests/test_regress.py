@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from legacy_sae import regress
+from legacy_sae import regress, sda
 from conftest import run_cli
 
 
@@ -113,6 +113,17 @@ def test_the_recorded_baseline_holds_both_settings():
     documented = [r for r in rows if r["documented"] is not None]
     assert len(documented) == 2
     assert all(r["band_source"] == "baseline" and r["passed"] for r in documented)
+
+
+def test_the_recorded_sda_runs_reach_the_published_accuracy():
+    """Three runs of `legacy-sae sda --fast` (benchmarks/sda_benchmark.py), each at or above the
+    LISA tutorial's published 98.70 %, and with the setting FAST_SETTINGS still holds."""
+    with open(regress.SDA_BASELINE) as stream:
+        runs = json.load(stream)["runs"]
+    values = regress.metric_values(runs, "sda", "fast", "test_accuracy", None)
+    assert len(values) >= 3 and min(values) >= 0.987
+    assert all(run["result"]["settings"] == json.loads(json.dumps(vars(sda.FAST_SETTINGS)))
+               for run in runs)
 
 
 def test_the_report_shows_both_settings_side_by_side():
