@@ -168,10 +168,10 @@ def sda_record(seed, accuracy):
 
 def test_report_renders_table_side_by_side_and_plot(tmp_path):
     runs = [dict(r, epochs=50) for r in baseline()]
-    sda = [sda_record(1, 0.9871), sda_record(2, 0.9875)]
-    rows = regress.summarize(runs + sda, 50)
+    sda_runs = [sda_record(1, 0.9871), sda_record(2, 0.9875)]
+    rows = regress.summarize(runs + sda_runs, 50)
     settings = regress.settings_summary(runs, 50, regress.load_baseline())
-    report = regress.render_markdown(rows, runs, 50, settings, sda)
+    report = regress.render_markdown(rows, runs, 50, settings, sda_runs)
     assert "| accuracy before fine-tuning | faithful | 86.97 % | 86.00 % |" in report
     assert "| SdA test accuracy at the best validation epoch | SdA (`legacy-sae sda --fast`) | - " \
            "| 98.73 % |" in report
@@ -181,7 +181,7 @@ def test_report_renders_table_side_by_side_and_plot(tmp_path):
     assert "| SdA (`legacy-sae sda --fast`) | 2 | 98.73 % ± 0.03 % | 98.71 % - 98.75 % |" in side
     assert "| Vincent et al. 2010, JMLR, SdA-3 (published test error 1.28 % ± 0.10 %) | - | " \
            "98.72 % | - |" in side
-    regress.render_plot(settings, sda, str(tmp_path / "plot.png"))
+    regress.render_plot(settings, sda_runs, str(tmp_path / "plot.png"))
     assert (tmp_path / "plot.png").read_bytes()[:4] == b"\x89PNG"
 
 
