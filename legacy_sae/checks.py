@@ -21,10 +21,17 @@ def raise_terminated(signum, frame):
     raise Terminated()
 
 
-def positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise LegacySAEError(f"{name} must be a whole number of at least 1, got {value!r}.")
+def whole_number(value, name, minimum, note=""):
+    """`value` if it is an int (not a bool) of at least `minimum`; `note` says what the least
+    value means, where that needs saying."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise LegacySAEError(f"{name} must be a whole number of at least {minimum}{note}, got "
+                             f"{value!r}.")
     return value
+
+
+def positive_int(value, name):
+    return whole_number(value, name, minimum=1)
 
 
 def keep_probability(value, name="keep_prob"):

@@ -315,10 +315,9 @@ def settings_summary(records, epochs, baseline_records):
     at its own setting (the baseline's when it ran none there) and the baseline's at the other."""
     summary = {}
     for setting in SETTINGS:
-        runs = [r for r in records if r["kind"] == "stacked" and r["epochs"] == setting]
-        if setting != epochs or not runs:
-            runs = [r for r in baseline_records
-                    if r["kind"] == "stacked" and r["epochs"] == setting]
+        def stacked_at(runs):
+            return [r for r in runs if r["kind"] == "stacked" and r["epochs"] == setting]
+        runs = (stacked_at(records) if setting == epochs else []) or stacked_at(baseline_records)
         summary[setting] = runs, summarize(runs, setting, baseline_records)
     return summary
 
@@ -428,6 +427,12 @@ def render_markdown(rows, records, epochs, settings, sda):
     return "\n".join(lines) + "\n"
 
 
+def _scatter_runs(axis, position, values, color):
+    """One point per run at x = position, spread sideways so that equal values stay visible."""
+    jitter = [position + 0.2 * ((k % 5) - 2) / 2 for k in range(len(values))]
+    axis.scatter(jitter, [100 * v for v in values], color=color, zorder=3)
+
+
 def render_plot(settings, sda, path):
     """Each run a point, bands shaded, documented values dashed at the setting they came from;
     faithful beside corrected, the two settings side by side. A third panel puts the accuracy
@@ -452,8 +457,7 @@ def render_plot(settings, sda, path):
                 axis.fill_between([position - 0.3, position + 0.3], *[100 * b for b in row["band"]],
                                   color=color, alpha=0.2,
                                   label=f"{MODE_NAMES[mode]} band" if position < 2 else None)
-            jitter = [position + 0.2 * ((k % 5) - 2) / 2 for k in range(len(values))]
-            axis.scatter(jitter, [100 * v for v in values], color=color, zorder=3)
+            _scatter_runs(axis, position, values, color)
             if row["documented"] is not None:
                 axis.hlines(100 * row["documented"], position - 0.45, position + 0.45,
                             color="k", linestyle="--",
@@ -467,9 +471,8 @@ def render_plot(settings, sda, path):
     rows = side_by_side(settings, sda)
     axis = axes[2]
     for position, (_, short, values) in enumerate(rows):
-        color = "C2" if short.startswith("SdA") else "C0" if "faithful" in short else "C1"
-        jitter = [position + 0.2 * ((k % 5) - 2) / 2 for k in range(len(values))]
-        axis.scatter(jitter, [100 * v for v in values], color=color, zorder=3)
+        _scatter_runs(axis, position, values,
+                      "C2" if short.startswith("SdA") else "C0" if "faithful" in short else "C1")
     for (name, error, _), style in zip(LITERATURE, ("--", ":")):
         axis.axhline(100 * (1 - error), color="k", linestyle=style,
                      label=f"{name.split(',')[0]}: {100 * (1 - error):.2f} %")

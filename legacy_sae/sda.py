@@ -32,7 +32,7 @@ import time
 import numpy as np
 
 from legacy_sae import checkpoints, compat, events, figures
-from legacy_sae.checks import LegacySAEError, positive_int, writable_dir
+from legacy_sae.checks import LegacySAEError, positive_int, whole_number, writable_dir
 
 DEFAULT_CHECKPOINT_DIR = os.path.join("checkpoints", "sda")
 STATE_FILE = "state.json"
@@ -66,10 +66,8 @@ class SdASettings:
                 raise LegacySAEError(f"Corruption levels lie in [0, 1), got {level!r}.")
         for name in ("max_finetune_epochs", "batch_size", "patience"):
             positive_int(getattr(self, name), name.replace("_", "-"))
-        epochs = self.pretraining_epochs
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-            raise LegacySAEError(f"pretraining-epochs must be a whole number, 0 to fine-tune from "
-                                 f"the random initial weights, got {epochs!r}.")
+        whole_number(self.pretraining_epochs, "pretraining-epochs", minimum=0,
+                     note=" (0 fine-tunes the random initial weights)")
         for name in ("pretrain_lr", "finetune_lr"):
             if not getattr(self, name) > 0:
                 raise LegacySAEError(f"{name.replace('_', '-')} must be positive, got "
@@ -295,10 +293,10 @@ def stacked_denoising_autoencoder(settings=None, seed=None, data_dir=None,
                     images, _ = train.next_batch(settings.batch_size)
                     total += sess.run([model.pretrain_ops[k], model.pretrain_costs[k]],
                                       {model.x: images})[1]
-                state["pretraining_costs"][k].append(float(total / batches_per_epoch))
-                print(f"Pretraining layer {k + 1}, epoch {epoch + 1}: cost "
-                      f"{total / batches_per_epoch:.4f}")
-                log.scalar(f"pretraining_layer{k + 1}/cost", total / batches_per_epoch, epoch + 1)
+                cost = float(total / batches_per_epoch)
+                state["pretraining_costs"][k].append(cost)
+                print(f"Pretraining layer {k + 1}, epoch {epoch + 1}: cost {cost:.4f}")
+                log.scalar(f"pretraining_layer{k + 1}/cost", cost, epoch + 1)
                 state["epoch"] = epoch + 1
                 if state["epoch"] == settings.pretraining_epochs:
                     state["layer"], state["epoch"] = k + 1, 0

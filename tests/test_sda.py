@@ -110,7 +110,8 @@ def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
     (["--corruption", "0.1,1.5,0.3"], "Corruption levels lie in [0, 1)"),
     (["--batch-size", "0"], "batch-size must be a whole number"),
     (["--finetune-lr", "-1"], "finetune-lr must be positive"),
-    (["--pretraining-epochs", "-1"], "pretraining-epochs must be a whole number, 0 to fine-tune"),
+    (["--pretraining-epochs", "-1"], "pretraining-epochs must be a whole number of at least 0 (0 "
+                                     "fine-tunes the random initial weights), got -1."),
 ])
 def test_bad_options_are_refused_before_training(tmp_path, options, message):
     result = run_cli("sda", *options, "--checkpoint-dir", tmp_path / "ckpt", cwd=tmp_path)
