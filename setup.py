@@ -1,9 +1,15 @@
 """legacy-sae: run a 2018 TensorFlow 1.x autoencoder tutorial unmodified, offline, on current TF."""
+import re
+
 from setuptools import find_packages, setup
+
+# The version is written once, in legacy_sae/__init__.py; read without importing the package.
+with open("legacy_sae/__init__.py", encoding="utf-8") as stream:
+    VERSION = re.search(r'^__version__ = "([^"]+)"', stream.read(), re.M).group(1)
 
 setup(
     name="legacy-sae",
-    version="0.1.0",
+    version=VERSION,
     description=("Faithful TF1-style ports of a 2018 denoising/stacked autoencoder tutorial, "
                  "with compat shims, a vendored offline MNIST loader and regression reports."),
     long_description=open("README.md", encoding="utf-8").read(),
