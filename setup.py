@@ -38,7 +38,9 @@ setup(
     ],
     extras_require={
         # nbclient executes notebooks: the extension test, and notebooks/build.py.
-        "test": ["pytest>=8", "nbval>=0.11", "ipykernel>=6", "nbclient>=0.10"],
+        # setuptools 70.1+ builds wheels without the `wheel` package: test_packaging builds one
+        # offline from this environment (no build isolation), in a venv that may hold neither.
+        "test": ["pytest>=8", "nbval>=0.11", "ipykernel>=6", "nbclient>=0.10", "setuptools>=70.1"],
     },
     entry_points={"console_scripts": ["legacy-sae = legacy_sae.cli:main"]},
 )
