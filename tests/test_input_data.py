@@ -226,11 +226,36 @@ def test_a_valid_idx_file_that_is_not_mnist_loads_with_one_line(tmp_path, capsys
                      f"Fashion-MNIST files. Loading it as it is."]
 
 
-def test_known_files_are_named_by_their_checksum(tmp_path, capsys, monkeypatch):
-    """Fashion-MNIST is recognised by the SHA-256 of its published .gz files (not shipped here);
-    a file whose checksum the table lists under another data set is named after it."""
-    fashion = [entry for entry in input_data.KNOWN_FILES.values() if entry[0] == "Fashion-MNIST"]
-    assert sorted(name for _, name in fashion) == sorted(input_data.MNIST_FILES)
+# Fashion-MNIST's four .gz files as Zalando Research publishes them: (MD5, SHA-256). The MD5 are
+# the ones its README lists (github.com/zalandoresearch/fashion-mnist, "Get the Data"). The
+# SHA-256 are those of the same files in a second, independent list, torchvision's
+# (pytorch/vision, torchvision/prototype/datasets/_builtin/mnist.py, FashionMNIST._CHECKSUMS),
+# and were also computed on 2026-12-01 from the published files rebuilt byte for byte: Debian's
+# dataset-fashion-mnist package holds the same deflate streams under a gzip header stripped of
+# its file name and time, and restoring those reproduces each MD5 above.
+FASHION_MNIST_PUBLISHED = {
+    input_data.TRAIN_IMAGES: ("8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+                              "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"),
+    input_data.TRAIN_LABELS: ("25c81989df183df01b3e8a0aad5dffbe",
+                              "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"),
+    input_data.TEST_IMAGES: ("bef4ecab320f06d8554ea6380940ec79",
+                             "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"),
+    input_data.TEST_LABELS: ("bb300cfdad3c16e7a12a480ee83cd310",
+                             "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"),
+}
+
+
+@pytest.mark.xfail(strict=True, reason="input_data.KNOWN_FILES holds other SHA-256 for "
+                   "Fashion-MNIST (not those of the files published today): reported on issue 18")
+def test_fashion_mnist_is_known_by_the_checksums_of_its_published_files():
+    known = {name: digest for digest, (data_set, name) in input_data.KNOWN_FILES.items()
+             if data_set == "Fashion-MNIST"}
+    assert known == {name: sha256 for name, (_, sha256) in FASHION_MNIST_PUBLISHED.items()}
+
+
+def test_a_file_the_table_names_is_announced_as_its_data_set(tmp_path, capsys, monkeypatch):
+    """The message for a file that KNOWN_FILES lists under another data set (the table's own
+    values are checked against the published ones above)."""
     packed = gzip.compress(gzip.decompress(_bundled_bytes(input_data.TEST_LABELS))[:-1] + b"\x03")
     path = tmp_path / input_data.TEST_LABELS
     path.write_bytes(packed)
