@@ -245,8 +245,9 @@ FASHION_MNIST_PUBLISHED = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="input_data.KNOWN_FILES holds other SHA-256 for "
-                   "Fashion-MNIST (not those of the files published today): reported on issue 18")
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="input_data.KNOWN_FILES holds other SHA-256 for Fashion-MNIST (not "
+                   "those of the files published today): reported on issue 18")
 def test_fashion_mnist_is_known_by_the_checksums_of_its_published_files():
     known = {name: digest for digest, (data_set, name) in input_data.KNOWN_FILES.items()
              if data_set == "Fashion-MNIST"}

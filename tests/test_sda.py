@@ -144,9 +144,9 @@ def test_patience_runs_out_before_the_epoch_limit(tmp_path, monkeypatch):
     assert (result.best_epoch, result.best_validation_accuracy) == (2, 0.52)
 
 
-@pytest.mark.xfail(strict=True, reason="legacy_sae/sda.py validates one epoch more than LISA's "
-                   "rule after a patience extension (2 e epochs, LISA 2 e - 1): reported on "
-                   "issue 18")
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="legacy_sae/sda.py validates one epoch more than LISA's rule after a "
+                   "patience extension (2 e epochs, LISA 2 e - 1): reported on issue 18")
 def test_an_improvement_extends_the_patience_as_lisa_does(tmp_path, monkeypatch):
     # P = 2, so patience = 20. Epoch 1 (iter 9): patience max(20, 18) = 20. Epoch 2 (iter 19):
     # error 0.40 < 0.995 * 0.50, patience max(20, 38) = 38. Epoch 3 (iter 29): error 0.30 <
