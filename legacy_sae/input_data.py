@@ -57,21 +57,21 @@ TEST_LABELS = "t10k-labels-idx1-ubyte.gz"
 IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
 MNIST_FILES = (TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS)
 
-# Known IDX files by SHA-256: for MNIST, of the decompressed content, so that any faithful
-# recompression (such as the files TF 1.x itself downloaded) matches; for Fashion-MNIST, of the
-# .gz files as Zalando Research publishes them. Same four file names, same shapes.
+# Known IDX files by the SHA-256 of their decompressed content, so that any faithful
+# recompression matches: the files TF 1.x downloaded, Zalando Research's published .gz files,
+# Debian's copies. Same four file names, same shapes.
 KNOWN_FILES = {
     "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db": ("MNIST", TRAIN_IMAGES),
     "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5": ("MNIST", TRAIN_LABELS),
     "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7": ("MNIST", TEST_IMAGES),
     "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2": ("MNIST", TEST_LABELS),
-    "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc":
+    "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888":
         ("Fashion-MNIST", TRAIN_IMAGES),
-    "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc":
+    "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9":
         ("Fashion-MNIST", TRAIN_LABELS),
-    "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229":
+    "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b":
         ("Fashion-MNIST", TEST_IMAGES),
-    "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf":
+    "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34":
         ("Fashion-MNIST", TEST_LABELS),
 }
 
@@ -157,8 +157,7 @@ def read_idx(source, magic):
         raise MNISTDataError(
             f"{name} holds {len(content)} bytes where its header ({' x '.join(map(str, shape))}) "
             f"says {expected}: it is truncated or damaged. " + _restore_hint(name))
-    known = KNOWN_FILES.get(hashlib.sha256(content).hexdigest()) \
-        or KNOWN_FILES.get(hashlib.sha256(packed).hexdigest())
+    known = KNOWN_FILES.get(hashlib.sha256(content).hexdigest())
     if known is None:
         print(f"Note: {name} is not the standard MNIST file: a valid IDX file of shape "
               f"{shape} whose SHA-256 matches none of the known MNIST and Fashion-MNIST "

@@ -226,41 +226,44 @@ def test_a_valid_idx_file_that_is_not_mnist_loads_with_one_line(tmp_path, capsys
                      f"Fashion-MNIST files. Loading it as it is."]
 
 
-# Fashion-MNIST's four .gz files as Zalando Research publishes them: (MD5, SHA-256). The MD5 are
-# the ones its README lists (github.com/zalandoresearch/fashion-mnist, "Get the Data"). The
-# SHA-256 are those of the same files in a second, independent list, torchvision's
-# (pytorch/vision, torchvision/prototype/datasets/_builtin/mnist.py, FashionMNIST._CHECKSUMS),
-# and were also computed on 2026-12-01 from the published files rebuilt byte for byte: Debian's
+# Fashion-MNIST's four files as Zalando Research publishes them: (MD5 of the .gz, SHA-256 of the
+# .gz, SHA-256 of the decompressed content). The MD5 are the ones its README lists
+# (github.com/zalandoresearch/fashion-mnist, "Get the Data"); the .gz SHA-256 are those of a
+# second, independent list, torchvision's (pytorch/vision,
+# torchvision/prototype/datasets/_builtin/mnist.py, FashionMNIST._CHECKSUMS). Both were
+# reproduced on 2026-12-01 from the published files rebuilt byte for byte (Debian's
 # dataset-fashion-mnist package holds the same deflate streams under a gzip header stripped of
-# its file name and time, and restoring those reproduces each MD5 above.
+# its file name and time; restoring those gives each MD5 above), and the content SHA-256 were
+# computed from those rebuilt files with `gunzip -c FILE | sha256sum`.
 FASHION_MNIST_PUBLISHED = {
     input_data.TRAIN_IMAGES: ("8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-                              "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"),
+                              "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+                              "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
     input_data.TRAIN_LABELS: ("25c81989df183df01b3e8a0aad5dffbe",
-                              "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"),
+                              "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+                              "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
     input_data.TEST_IMAGES: ("bef4ecab320f06d8554ea6380940ec79",
-                             "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"),
+                             "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+                             "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
     input_data.TEST_LABELS: ("bb300cfdad3c16e7a12a480ee83cd310",
-                             "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"),
+                             "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+                             "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
 }
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="input_data.KNOWN_FILES holds other SHA-256 for Fashion-MNIST (not "
-                   "those of the files published today): reported on issue 18")
-def test_fashion_mnist_is_known_by_the_checksums_of_its_published_files():
+def test_fashion_mnist_is_known_by_the_content_of_its_published_files():
     known = {name: digest for digest, (data_set, name) in input_data.KNOWN_FILES.items()
              if data_set == "Fashion-MNIST"}
-    assert known == {name: sha256 for name, (_, sha256) in FASHION_MNIST_PUBLISHED.items()}
+    assert known == {name: content for name, (_, _, content) in FASHION_MNIST_PUBLISHED.items()}
 
 
 def test_a_file_the_table_names_is_announced_as_its_data_set(tmp_path, capsys, monkeypatch):
     """The message for a file that KNOWN_FILES lists under another data set (the table's own
     values are checked against the published ones above)."""
-    packed = gzip.compress(gzip.decompress(_bundled_bytes(input_data.TEST_LABELS))[:-1] + b"\x03")
+    content = gzip.decompress(_bundled_bytes(input_data.TEST_LABELS))[:-1] + b"\x03"
     path = tmp_path / input_data.TEST_LABELS
-    path.write_bytes(packed)
-    monkeypatch.setitem(input_data.KNOWN_FILES, hashlib.sha256(packed).hexdigest(),
+    path.write_bytes(gzip.compress(content))
+    monkeypatch.setitem(input_data.KNOWN_FILES, hashlib.sha256(content).hexdigest(),
                         ("Fashion-MNIST", input_data.TEST_LABELS))
     input_data.extract_labels(str(path))
     assert (f"Note: {path} is not the standard MNIST file: it is Fashion-MNIST's "
