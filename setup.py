@@ -35,6 +35,9 @@ setup(
         "tf-slim>=1.1",
         # Shows the event files that --logdir writes (TensorFlow 2.21 no longer installs it).
         "tensorboard>=2.20",
+        # Converts Python 2 scripts and notebook cells as they run: lib2to3's maintained fork
+        # (lib2to3 left the standard library in Python 3.13).
+        "fissix>=21.11",
     ],
     extras_require={
         # nbclient executes notebooks: the extension test, and notebooks/build.py.

@@ -83,3 +83,18 @@ def test_tf_layers_work_when_tensorflow_was_imported_before_the_shims():
     """))
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "[None, 2]"
+
+
+def test_era_patches_are_installed_and_undone():
+    result = run_python(textwrap.dedent("""
+        import numpy as np
+        from mpl_toolkits.mplot3d import axes3d
+        from legacy_sae import compat
+        original_init = axes3d.Axes3D.__init__
+        compat.install()
+        print(np.float is float, np.NaN != np.NaN, axes3d.Axes3D.__init__ is original_init)
+        compat.uninstall()
+        print(hasattr(np, "float"), axes3d.Axes3D.__init__ is original_init)
+    """))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["True True False", "False True"]

@@ -22,6 +22,9 @@ The families, each a table that the shims and `legacy-sae check` both read:
   devices    graphs pinned to a GPU that is not there: soft placement onto the CPU
   startup    TensorFlow imported without its C++ start-up notices
   square     `x ** 2` as TensorFlow's Square op, bit for bit Pow's values, faster
+  tf0        TF 0.x names and calls (TF 1.0's upgrade-script tables), served at run time
+  era        the matplotlib and numpy of 2016-2018: Axes3D(fig), np.float, cm.get_cmap, ...
+  python2    Python 2 scripts, modules and notebook cells, converted on the fly (fissix)
 
 Two smaller differences from TF 1.x, each needed to run the tutorial unmodified:
 
@@ -36,7 +39,7 @@ import os
 import sys
 import warnings
 
-from legacy_sae.compat import contrib, devices, keras, square, startup, tutorials
+from legacy_sae.compat import contrib, devices, era, keras, square, startup, tf0, tutorials
 from legacy_sae.compat.forwarding import Forwarding
 from legacy_sae.compat.removed import RemovedInTF2Error
 
@@ -61,8 +64,15 @@ def tf1():
                 os.makedirs(os.path.dirname(save_path) or ".", exist_ok=True)
                 return super().save(sess, save_path, *args, **kwargs)
 
-        _tf1_api = Forwarding("tensorflow", v1,
-                              train=Forwarding("tensorflow.train", v1.train, Saver=Saver),
+        tf0_served = tf0.served(v1)
+        top_overrides, top_late = tf0_served.pop("tf")
+        tf0_served["tf.train"][0]["Saver"] = Saver
+        submodules = {
+            name[3:]: Forwarding("tensorflow" + name[2:], getattr(v1, name[3:]), late=late,
+                                 **overrides)
+            for name, (overrides, late) in tf0_served.items()}
+        _tf1_api = Forwarding("tensorflow", v1, late=top_late,
+                              **{**top_overrides, **submodules},
                               contrib=contrib.module(),
                               **devices.overrides(v1))
     return _tf1_api
@@ -106,7 +116,9 @@ def install():
         sys.modules.update(shims)
         finder = _ShimFinder()
         sys.meta_path.insert(0, finder)
-        _installed = replaced, finder
+        patched = tf0.patch_internal_modules(startup.import_tensorflow().compat.v1) \
+            + era.patch()
+        _installed = replaced, finder, patched
     return api
 
 
@@ -119,8 +131,13 @@ def uninstall():
     global _installed
     if _installed is None:
         return
-    replaced, finder = _installed
+    replaced, finder, patched = _installed
     square.restore_pow()
+    for owner, name, original in reversed(patched):
+        if original is era.ABSENT:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, original)
     sys.meta_path.remove(finder)
     for name in [n for n in sys.modules if n.startswith(contrib.PACKAGE + ".")]:
         del sys.modules[name]

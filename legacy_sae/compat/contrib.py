@@ -15,6 +15,7 @@ that never touches tf.contrib never imports tf-slim.
 import importlib
 import types
 
+from legacy_sae.compat import tf0
 from legacy_sae.compat.forwarding import Forwarding
 from legacy_sae.compat.removed import RemovedInTF2Error, advice_for, canonical
 from legacy_sae.compat.startup import import_tensorflow
@@ -79,6 +80,8 @@ CONTRIB = {
     "keras": ("tf-keras, TensorFlow's legacy Keras", _tf1("keras")),
     "data": ("tf.compat.v1.data", _tf1("data")),
     "losses": ("tf.compat.v1.losses", _tf1("losses")),
+    "deprecated": ("tf.summary (TF 0.x's summary functions, as TF 1.0 kept them here)",
+                   lambda: tf0.contrib_deprecated(import_tensorflow().compat.v1)),
 }
 
 _parts = {}

@@ -10,6 +10,11 @@ _ESTIMATOR = ("Estimators left TensorFlow in 2.16. Build the model with tf.layer
               "(served here by tf-keras) and train it in a tf.Session loop or with Keras "
               "model.fit; or run the script on TensorFlow 2.15 or older.")
 
+_SEQ2SEQ = ("TF 0.x's tf.nn.seq2seq (TF 1.x's tf.contrib.legacy_seq2seq) left with tf.contrib, and "
+            "its successor in TensorFlow Addons is no longer maintained. Build the encoder and "
+            "decoder from tf.nn.rnn_cell cells with tf.nn.static_rnn or tf.nn.dynamic_rnn, or "
+            "run the script on TensorFlow 1.15.")
+
 REMOVED = {
     "tf.estimator": _ESTIMATOR,
     "tf.contrib.estimator": _ESTIMATOR,
@@ -31,6 +36,8 @@ REMOVED = {
     "tf.contrib.distributions": "Probability distributions live on in TensorFlow Probability "
                                 "(tfp.distributions).",
     "tf.contrib.tpu": "TPU training in TensorFlow 2 goes through tf.distribute.TPUStrategy.",
+    "tf.nn.seq2seq": _SEQ2SEQ,
+    "tf.contrib.legacy_seq2seq": _SEQ2SEQ,
 }
 
 
