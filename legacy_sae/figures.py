@@ -37,9 +37,17 @@ class FigureWriter:
                 continue
 
     def save_open_figures(self):
+        """Save each open figure and say where; a figure with nothing drawn on it (no Axes,
+        text, image or shape) is reported as empty instead, and no file is written."""
         import matplotlib.pyplot as plt
         for number in plt.get_fignums():
             figure = plt.figure(number)
+            if not (figure.axes or figure.texts or figure.images or figure.lines
+                    or figure.patches or figure.legends or figure.subfigs):
+                plt.close(figure)
+                print(f"[legacy-sae] figure {number} is empty (nothing was drawn on it); "
+                      f"not saved", flush=True)
+                continue
             path, stream = self._claim_path()
             with stream:
                 figure.savefig(stream, format="png")
