@@ -103,7 +103,21 @@ def add_arguments(parser):
                              "autoencoder with `legacy-sae sda --fast` instead, resumed from its "
                              "checkpoints when interrupted, no DAE runs")
     add_epochs_arguments(parser)
-    parser.add_argument("--jobs", type=int, default=1, help="runs at a time (default: 1)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="runs at a time (default: 1; with --ray, Ray decides)")
+    # "" is --ray without ADDRESS: Ray's own default (RAY_ADDRESS, the cluster last started with
+    # `ray start` here, else a local instance for the sweep).
+    parser.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                        help="run every run as a Ray task on the cluster at ADDRESS (HOST:PORT "
+                             "of its head, or auto); without ADDRESS, RAY_ADDRESS or a local "
+                             'instance. Needs pip install "legacy-sae[ray]"; see docs/cluster.md')
+    parser.add_argument("--ray-cpus", type=int, default=2, metavar="N",
+                        help="CPUs Ray reserves for each run (default: 2, the cores the "
+                             "documented run times were measured on)")
+    parser.add_argument("--ray-pip", action="append", metavar="REQUIREMENT",
+                        help="install REQUIREMENT (a pip requirement: name, wheel or VCS URL) "
+                             "for the runs with Ray's runtime_env, on nodes that lack "
+                             "legacy-sae; repeat for several")
     parser.add_argument("--out", default="regression-runs", metavar="DIR",
                         help="folder for the report and run records (default: ./regression-runs)")
     parser.add_argument("--seed", type=int, default=1, help="first seed; run k uses SEED+k")
@@ -182,42 +196,94 @@ def _write_json(path, data):
 STOPPED = (130, 143)
 
 
+def stream_run(command, log, say, run_id, running=None, **popen_options):
+    """Run `command` with its stdout and stderr in `log` (an open file), saying its progress
+    lines as they come; return its exit status and the last 15 lines of its stderr. `running` (a
+    set) holds the process while it runs, for the sweep to stop it."""
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.PIPE, text=True,
+                               env=dict(os.environ, PYTHONUNBUFFERED="1"), **popen_options)
+    if running is not None:
+        running.add(process)
+    last_lines = []
+    for line in process.stderr:
+        log.write(line)
+        last_lines = (last_lines + [line.rstrip()])[-15:]
+        if line.startswith("[legacy-sae]"):
+            say(f"[{run_id}] {line[len('[legacy-sae] '):].rstrip()}")
+    status = process.wait()
+    if running is not None:
+        running.discard(process)
+    return status, last_lines
+
+
+def take_result(path):
+    """What a run's --result-json file holds, or None when it wrote none; the file is removed,
+    its content goes into the run's record."""
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as stream:
+        result = json.load(stream)
+    os.remove(path)
+    return result
+
+
+def run_record(spec, seconds, status=None, log_tail=(), result=None, error=None, **where):
+    """The record of a finished run, built here for every executor so that a local run's and a
+    Ray run's differ only in `where` (executor, node). Exit `status` 0 with a `result` is ok, any
+    other is failed with the tail of its log; `error` instead says why a run has no exit status
+    (Ray gave up on it). None for a run stopped by a signal: nothing is recorded, so that a
+    resumed sweep runs it again."""
+    if error is None and (status in STOPPED or status < 0):
+        return None
+    record = dict(spec, seconds=round(seconds, 1), **where)
+    if error is not None:
+        record.update(status="failed", error=error)
+    elif status == 0 and result is not None:
+        record.update(status="ok", result=result)
+    else:
+        record.update(status="failed", error=f"exit status {status}\n" + "\n".join(log_tail))
+    return record
+
+
+def save_record(out, record, say):
+    _write_json(os.path.join(out, "runs", record["id"] + ".json"), record)
+    say(f"[{record['id']}] {record['status']} after {record['seconds']} s")
+
+
 def execute(spec, out, say, logdir=None, running=None):
     """Run one spec in its own process, streaming its progress; return its record, or None when
-    the run was stopped by a signal (nothing is recorded, so that a resumed sweep runs it again).
-    `running` (a set) holds the process while it runs, for the sweep to stop it."""
+    the run was stopped by a signal. `running` (a set) holds the process while it runs."""
     run_dir = os.path.join(out, "runs")
-    result_path = os.path.join(run_dir, spec["id"] + ".result.json")
-    log_path = os.path.join(run_dir, spec["id"] + ".log")
     started = time.monotonic()
     say(f"[{spec['id']}] started")
-    with open(log_path, "w", encoding="utf-8") as log:
-        process = subprocess.Popen(_command(spec, out, logdir), stdout=log, stderr=subprocess.PIPE,
-                                   text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
-        if running is not None:
-            running.add(process)
-        last_lines = []
-        for line in process.stderr:
-            log.write(line)
-            last_lines = (last_lines + [line.rstrip()])[-15:]
-            if line.startswith("[legacy-sae]"):
-                say(f"[{spec['id']}] {line[len('[legacy-sae] '):].rstrip()}")
-        status = process.wait()
-        if running is not None:
-            running.discard(process)
-    if status in STOPPED or status < 0:
+    with open(os.path.join(run_dir, spec["id"] + ".log"), "w", encoding="utf-8") as log:
+        status, log_tail = stream_run(_command(spec, out, logdir), log, say, spec["id"], running)
+    result = take_result(os.path.join(run_dir, spec["id"] + ".result.json"))
+    record = run_record(spec, time.monotonic() - started, status, log_tail, result,
+                        executor="local")
+    if record is None:
         say(f"[{spec['id']}] stopped; not recorded")
         return None
-    record = dict(spec, seconds=round(time.monotonic() - started, 1))
-    if status == 0 and os.path.exists(result_path):
-        with open(result_path, encoding="utf-8") as stream:
-            record.update(status="ok", result=json.load(stream))
-        os.remove(result_path)
-    else:
-        record.update(status="failed", error=f"exit status {status}\n" + "\n".join(last_lines))
-    _write_json(os.path.join(run_dir, spec["id"] + ".json"), record)
-    say(f"[{spec['id']}] {record['status']} after {record['seconds']} s")
+    save_record(out, record, say)
     return record
+
+
+def run_locally(todo, args, say, keep):
+    """Run the specs `args.jobs` at a time as local processes, passing each record to `keep`.
+    On Ctrl-C or SIGTERM every run in flight is stopped before the exception goes on."""
+    running = set()
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs)
+    try:
+        futures = [pool.submit(execute, spec, args.out, say, args.logdir, running)
+                   for spec in todo]
+        for future in futures:
+            keep(future.result())
+    except (KeyboardInterrupt, Terminated):
+        pool.shutdown(wait=False, cancel_futures=True)
+        _stop(running)
+        pool.shutdown(wait=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _stop(processes, grace=60):
@@ -692,26 +758,25 @@ def main(args):
     specs = planned_runs(args.runs, args.mode, args.epochs, args.seed, dae=not args.no_dae)
     recorded = load_records(args.out)
     todo = [spec for spec in specs if spec["id"] not in recorded]
+    if args.ray is None:
+        sweep, how_many = run_locally, f"{args.jobs} at a time"
+    else:
+        from legacy_sae import ray_sweep  # Ray is imported only when asked for
+        sweep, how_many = ray_sweep.run_on_ray, f"as Ray tasks of {args.ray_cpus} CPUs"
     say(f"{len(specs)} runs planned, {len(specs) - len(todo)} already recorded in {args.out}, "
-        f"{len(todo)} to run, {args.jobs} at a time")
-    running = set()
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs)
+        f"{len(todo)} to run, {how_many}")
+
+    def keep(record):
+        if record is not None:
+            recorded[record["id"]] = record
+
     try:
-        futures = [pool.submit(execute, spec, args.out, say, args.logdir, running)
-                   for spec in todo]
-        for future in futures:
-            record = future.result()
-            if record is not None:
-                recorded[record["id"]] = record
+        sweep(todo, args, say, keep)
     except (KeyboardInterrupt, Terminated) as stop:
-        pool.shutdown(wait=False, cancel_futures=True)
-        _stop(running)
-        pool.shutdown(wait=True)
         how = "interrupted" if isinstance(stop, KeyboardInterrupt) else "stopped"
         say(f"legacy-sae: sweep {how}; the {len(load_records(args.out))} runs recorded in "
             f"{args.out} are kept, and the same command resumes.")
         return 130 if isinstance(stop, KeyboardInterrupt) else 143
-    pool.shutdown(wait=True)
     unrecorded = [spec["id"] for spec in specs if spec["id"] not in recorded]
     if unrecorded:  # each stopped by a signal sent to it alone
         say(f"legacy-sae: {len(unrecorded)} runs were stopped before they ended and are not "
