@@ -386,9 +386,10 @@ def metric_values(records, kind, mode, metric, epochs):
 def independent_of(baseline_records, records):
     """The baseline runs that are not among `records`: a sweep is never judged against itself
     (as when the sweep that recorded a baseline is rendered again)."""
-    own = {(r["id"], json.dumps(r.get("result"), sort_keys=True)) for r in records}
-    return [r for r in baseline_records
-            if (r["id"], json.dumps(r.get("result"), sort_keys=True)) not in own]
+    def identity(run):
+        return run.get("id"), json.dumps(run.get("result"), sort_keys=True, default=repr)
+    own = {identity(r) for r in records}
+    return [r for r in baseline_records if identity(r) not in own]
 
 
 def documented_check(values, documented):
@@ -624,7 +625,7 @@ def render_markdown(rows, records, epochs, settings, sda):
         fmt = _formatter(row["kind"])
         sd = fmt(row["sd"], 3 if row["kind"] != "dae" else 5)
         limits = "-" if row["drift"] is None else band_text(row["drift"], fmt)
-        band = "no baseline" if row["reference"] is None else band_text(row["band"], fmt)
+        band = "-" if row["reference"] is None else band_text(row["band"], fmt)
         lines.append(f"| {row['label']} | {MODE_NAMES[row['mode']]} | {fmt(row['documented'])} "
                      f"| {fmt(row['mean'])} | {sd} | {fmt(row['min'])} | {fmt(row['max'])} | "
                      f"{band} | {limits} | {row['n']} | {verdict(row)} |")
@@ -801,7 +802,10 @@ def main(args):
     print()
     print(report, end="")
     print(f"\nWritten: {os.path.join(args.out, 'report.md')}, results.json, report.png")
-    applied = sorted({gate for row in rows if row["gates_exit"] for gate in row["gates"]})
+    gating = [row for row in rows if row["gates_exit"]]
+    applied = sorted({gate for row in gating for gate in row["gates"]})
+    reasons = sorted({reason for row in gating for reason in row["not_gated"]}) or [
+        "no faithful rows: the corrected and SdA rows inform only"]
     print(f"Exit status {status}: " + (f"gates applied: {', '.join(applied)}" if applied
-                                       else "no gate applied (no baseline at this setting)"))
+                                       else f"no gate applied ({'; '.join(reasons)})"))
     return status

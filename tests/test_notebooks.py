@@ -1,11 +1,14 @@
-"""The notebooks: the original tutorial's cells are verbatim, the extension is scoped to the
-kernel that loads it, and nbval fails a notebook whose code is broken."""
+"""The notebooks: a new run reproduces what each stores (nbval, in a new folder), the original
+tutorial's cells are verbatim, the extension is scoped to the kernel that loads it, and nbval
+fails a notebook whose code is broken or whose printed check turns False."""
 import os
 import re
+import shutil
 import subprocess
 import sys
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 from conftest import REPO, TUTORIAL_DIR
@@ -65,6 +68,60 @@ def test_extension_shows_the_removed_api_message_instead_of_a_traceback():
     assert outputs[0].text.startswith("legacy-sae: tf.contrib.learn is not in TensorFlow 2")
 
 
+def nbval(notebook, unseeded=False, timeout=1800):
+    """nbval on `notebook`, as `pytest --nbval` would check it, in a child process whose working
+    directory is the notebook's folder. The rules of sanitize.cfg, and for the unseeded original
+    tutorial those of sanitize-unseeded.cfg too, mask what differs between runs."""
+    rules = ["sanitize.cfg"] + ["sanitize-unseeded.cfg"] * unseeded
+    sanitize = notebook.parent / "sanitize-rules.cfg"
+    sanitize.write_text("\n".join(open(os.path.join(NOTEBOOKS, name), encoding="utf-8").read()
+                                  for name in rules), encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(notebook.parent),
+         "--nbval", "--nbval-current-env", "--nbval-sanitize-with", str(sanitize), str(notebook)],
+        cwd=notebook.parent, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.full
+@pytest.mark.parametrize("name", ["dae", "stacked", "original_tutorial"])
+def test_a_new_run_reproduces_the_stored_outputs(name, tmp_path):
+    """Each notebook runs in a new folder (the original tutorial writes MNIST-data/ and
+    ../MNIST-data/ and a checkpoint folder where it runs), so that every run is a first run and
+    the checkout is left as it was."""
+    workdir = tmp_path / "notebooks"
+    workdir.mkdir()
+    shutil.copy(os.path.join(NOTEBOOKS, name + ".ipynb"), workdir)
+    result = nbval(workdir / (name + ".ipynb"), unseeded=name == "original_tutorial")
+    cells = sum(cell.cell_type == "code" for cell in read(name + ".ipynb").cells)
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert f"{cells} passed" in result.stdout.splitlines()[-1]
+
+
+def check_cell_notebook(tmp_path, **result):
+    """The DAE notebook's check cell, its source and stored outputs as committed, run after a
+    cell that sets `result` as the training cell would."""
+    check = next(cell for cell in read("dae.ipynb").cells
+                 if cell.cell_type == "code" and cell.source.startswith("# Checked by nbval"))
+    setup = nbformat.v4.new_code_cell(
+        "from types import SimpleNamespace\n"
+        f"result = SimpleNamespace(costs=[0.0395] + [0.0081] * 19, **{result!r})")
+    notebook = nbformat.v4.new_notebook(cells=[setup, check])
+    path = tmp_path / "check.ipynb"
+    nbformat.write(notebook, path)
+    return nbval(path, timeout=300)
+
+
+def test_nbval_fails_a_notebook_whose_printed_check_turns_false(tmp_path):
+    """A test error outside the recorded band prints False where the stored output says True:
+    nbval fails the cell. The same cell with errors inside the bands passes."""
+    inside = check_cell_notebook(tmp_path, gaussian_mse=0.0081, salt_pepper_mse=0.0135)
+    assert inside.returncode == 0, inside.stdout[-3000:]
+    outside = check_cell_notebook(tmp_path, gaussian_mse=0.0200, salt_pepper_mse=0.0135)
+    assert outside.returncode == 1, outside.stdout[-3000:]
+    assert "Cell outputs differ" in outside.stdout
+    assert "-0.00852: False" in outside.stdout  # nbval's diff of the gaussian_mse line
+
+
 def test_nbval_fails_a_notebook_whose_code_is_broken(tmp_path):
     notebook = read("dae.ipynb")
     for cell in notebook.cells:
@@ -72,11 +129,7 @@ def test_nbval_fails_a_notebook_whose_code_is_broken(tmp_path):
             cell.source = cell.source.replace("dae.denoising_auto_encoder(",
                                               "dae.denoising_autoencoder(")
     nbformat.write(notebook, tmp_path / "broken.ipynb")
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval",
-         "--nbval-current-env", "--nbval-sanitize-with", os.path.join(NOTEBOOKS, "sanitize.cfg"),
-         str(tmp_path / "broken.ipynb")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    result = nbval(tmp_path / "broken.ipynb", timeout=600)
     assert result.returncode == 1, result.stdout[-2000:]
     assert "has no attribute 'denoising_autoencoder'" in result.stdout
     assert " failed" in result.stdout.splitlines()[-1]
