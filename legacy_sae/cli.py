@@ -9,13 +9,13 @@
 """
 import argparse
 import dataclasses
-import json
 import os
 import signal
 import sys
 
 from legacy_sae import preflight, regress
 from legacy_sae.checks import LegacySAEError, Terminated, raise_terminated, writable_dir
+from legacy_sae.files import write_json
 
 
 def _figures_option(parser):
@@ -177,9 +177,8 @@ def accuracy_line(result):
 
 def _write_result(result, path):
     if path:
-        with open(path, "w", encoding="utf-8") as stream:
-            # default=float: under numpy 2 the listings' cost sums are numpy float32 (NEP 50).
-            json.dump(dataclasses.asdict(result), stream, indent=1, default=float)
+        # default=float: under numpy 2 the listings' cost sums are numpy float32 (NEP 50).
+        write_json(path, dataclasses.asdict(result), indent=1, default=float)
     return 0
 
 
@@ -191,14 +190,13 @@ def _interrupted(args, stop):
         return (f"legacy-sae: {how}. The DAE tutorial keeps no checkpoint; nothing else was "
                 f"lost."), status
     if args.command == "sda":
-        return (f"legacy-sae: {how}. The last completed epoch is saved in "
-                f"{args.checkpoint_dir!r}; the same command without --fresh resumes from it."), \
-            status
+        from legacy_sae.sda import interrupted_message
+        return interrupted_message(how, args.checkpoint_dir), status
     from legacy_sae import checkpoints, compat
     from legacy_sae.stacked import DEFAULT_CHECKPOINT_DIR
     folder = args.checkpoint_dir or DEFAULT_CHECKPOINT_DIR
     try:
-        kept = checkpoints.latest(folder, compat.tf1())
+        kept = checkpoints.latest(folder, compat.tf1(), checkpoints.MODELS["stacked"])
     except checkpoints.CheckpointError:
         kept = None
     if kept is None:

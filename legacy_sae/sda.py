@@ -14,9 +14,9 @@ Manzagol, JMLR 2010; the SdA of the LISA lab's DeepLearningTutorials):
 
 Defaults follow the published setting: three layers of 1000 sigmoid units, corruption 0.1, 0.2,
 0.3, 15 pretraining epochs per layer at learning rate 0.001, fine-tuning at 0.1 for up to 1000
-epochs, minibatches of 1 example, and LISA's patience rule (stop when the epochs run exceed the
-patience, which starts at 10 and grows to twice the epoch of each validation improvement of more
-than 0.5 %). Each option can be changed; with 0 pretraining epochs the same network is fine-tuned
+epochs, minibatches of 1 example, and LISA's patience rule (stop when the epochs run reach the
+patience, which starts at 10 and grows to 2e - 1 after a validation improvement of more than
+0.5 % at epoch e; `patience_after`). Each option can be changed; with 0 pretraining epochs the same network is fine-tuned
 from its random initial weights, the ablation that shows what pretraining adds.
 
 Checkpoints (`Saver(max_to_keep=1)` per kind, relative index entries, one run per folder):
@@ -26,6 +26,7 @@ belongs to and the best validation accuracy so far.
 """
 import dataclasses
 import json
+import math
 import os
 import time
 
@@ -33,6 +34,7 @@ import numpy as np
 
 from legacy_sae import checkpoints, compat, events, figures
 from legacy_sae.checks import LegacySAEError, positive_int, whole_number, writable_dir
+from legacy_sae.files import write_json
 
 DEFAULT_CHECKPOINT_DIR = os.path.join("checkpoints", "sda")
 STATE_FILE = "state.json"
@@ -161,20 +163,55 @@ class StackedDenoisingAutoencoder:
                                                tf.float32))
 
 
-def patience_after(patience, epoch, accuracy, best_accuracy, settings):
-    """LISA's early-stopping rule, in epochs: a validation error below `improvement_threshold`
-    times the best so far extends the patience to `patience_increase` times this epoch. Training
-    stops once the epochs run reach the patience."""
+def patience_after(patience, epoch, accuracy, best_accuracy, settings, batches_per_epoch):
+    """LISA's early-stopping rule, counted in the epochs it lets run. LISA counts its patience in
+    minibatches, n an epoch, from `iter` = 0: it starts at `patience` * n; a validation error
+    below `improvement_threshold` times the best so far, found at the end of epoch e
+    (iter = e * n - 1), raises it to `patience_increase` * iter; and training stops at the first
+    minibatch with patience <= iter, checked after that minibatch's validation. So epoch k is
+    validated while k * n - 1 <= patience: up to floor((patience + 1) / n) epochs, 2e - 1 after
+    an improvement at epoch e with the published increase of 2."""
     if 1 - accuracy < (1 - best_accuracy) * settings.improvement_threshold:
-        return max(patience, epoch * settings.patience_increase)
+        in_minibatches = settings.patience_increase * (epoch * batches_per_epoch - 1)
+        return max(patience, math.floor((in_minibatches + 1) / batches_per_epoch))
     return patience
 
 
-def _write_state(folder, state):
-    partial = os.path.join(folder, STATE_FILE + ".partial")
-    with open(partial, "w", encoding="utf-8") as stream:
-        json.dump(state, stream)
-    os.replace(partial, os.path.join(folder, STATE_FILE))
+def _write_state(checkpoint_dir, state, owner):
+    """state.json, written whole (files.write_json); a write that fails ends in a
+    CheckpointError saying why, like a checkpoint that cannot be written."""
+    try:
+        write_json(os.path.join(checkpoint_dir, STATE_FILE), state)
+    except OSError as error:
+        cause, when = checkpoints.write_cause(str(error))
+        raise checkpoints.CheckpointError(
+            f"Could not write {STATE_FILE} into {checkpoint_dir!r}: {cause or error.strerror} "
+            f"({error}). The run's previous state is intact there; {when}, `{owner.command}` "
+            f"without --fresh on the same --checkpoint-dir ({owner.function}(fresh=False)) "
+            f"resumes from it, repeating at most the last epoch. No partial file was left."
+        ) from None
+
+
+def interrupted_message(how, checkpoint_dir):
+    """What `legacy-sae sda` says when Ctrl-C or SIGTERM (`how`) stops it: how far the run saved
+    in `checkpoint_dir` got, and the command that resumes it."""
+    command = checkpoints.MODELS["sda"].command
+    try:
+        with open(os.path.join(checkpoint_dir, STATE_FILE), encoding="utf-8") as stream:
+            state = json.load(stream)
+    except FileNotFoundError:
+        return (f"legacy-sae: {how} before the first epoch was saved in {checkpoint_dir!r}; "
+                f"there is nothing to resume.")
+    phase, layer, epoch = state["phase"], state["layer"], state["epoch"]
+    if phase == "done":
+        return f"legacy-sae: {how}. The SdA run in {checkpoint_dir!r} had finished."
+    if phase == "pretrain":  # epoch 0 of a layer: the layer below is done
+        saved = f"epoch {epoch} of pretraining layer {layer + 1}" if epoch else \
+            f"pretraining layer {layer}"
+    else:
+        saved = f"fine-tuning epoch {epoch}" if epoch else "pretraining"
+    return (f"legacy-sae: {how}. The SdA run in {checkpoint_dir!r} is saved after {saved}: "
+            f"`{command}` with the same options, without --fresh, resumes it.")
 
 
 def _accuracy(sess, model, dataset, batch=5000):
@@ -237,7 +274,8 @@ def stacked_denoising_autoencoder(settings=None, seed=None, data_dir=None,
     settings = (settings or SdASettings()).check()
     writable_dir(checkpoint_dir, "checkpoint folder")
     tf = compat.tf1()
-    with checkpoints.FolderLock(checkpoint_dir), figures.saved_to(figures_dir, "sda"), \
+    owner = checkpoints.MODELS["sda"]  # how checkpoint fault messages name this model
+    with checkpoints.FolderLock(checkpoint_dir, owner), figures.saved_to(figures_dir, "sda"), \
             events.event_log(logdir, tf) as log:
         tf.reset_default_graph()
         if seed is not None:
@@ -265,23 +303,23 @@ def stacked_denoising_autoencoder(settings=None, seed=None, data_dir=None,
             if saved_state["settings"] != state["settings"]:
                 raise checkpoints.CheckpointError(
                     f"The SdA run saved in {checkpoint_dir!r} used other settings "
-                    f"({saved_state['settings']}). It was left as it is. Run with those "
-                    f"settings to resume it, with --fresh to replace it, or choose another "
-                    f"--checkpoint-dir.")
+                    f"({saved_state['settings']}). It was left as it is. Run `{owner.command}` "
+                    f"with those settings to resume it ({owner.function}(settings=...)), with "
+                    f"--fresh (fresh=True) to replace it, or choose another --checkpoint-dir.")
             state = saved_state
         batches_per_epoch = int(np.ceil(train.num_examples / settings.batch_size))
 
         def save(sess, kind, step):
             os.makedirs(folders[kind], exist_ok=True)
             checkpoints.save(savers[kind], sess, os.path.join(folders[kind], "sda.ckpt"), step,
-                             folders[kind], tf)
+                             folders[kind], tf, owner)
 
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             if resume:
                 checkpoints.restore(savers["latest"], sess,
-                                    checkpoints.latest(folders["latest"], tf), folders["latest"],
-                                    tf, "the SdA's graph")
+                                    checkpoints.latest(folders["latest"], tf, owner),
+                                    folders["latest"], tf, owner)
                 print(f"Resuming from {checkpoint_dir}: {state['phase']}, layer "
                       f"{state['layer'] + 1}, after epoch {state['epoch']}")
             started = time.perf_counter()
@@ -305,7 +343,7 @@ def stacked_denoising_autoencoder(settings=None, seed=None, data_dir=None,
                 state["seconds_pretraining"] += time.perf_counter() - started
                 started = time.perf_counter()
                 save(sess, "latest", state["layer"] * 1000 + state["epoch"])
-                _write_state(checkpoint_dir, state)
+                _write_state(checkpoint_dir, state, owner)
                 if progress:
                     progress(f"pretraining layer {k + 1}", epoch + 1, settings.pretraining_epochs)
             while state["phase"] == "finetune":
@@ -317,7 +355,8 @@ def stacked_denoising_autoencoder(settings=None, seed=None, data_dir=None,
                 state["validation_accuracy"].append(accuracy)
                 log.scalar("finetuning/validation_accuracy", accuracy, epoch + 1)
                 state["patience"] = patience_after(state["patience"], epoch + 1, accuracy,
-                                                   state["best_validation_accuracy"], settings)
+                                                   state["best_validation_accuracy"], settings,
+                                                   batches_per_epoch)
                 if accuracy > state["best_validation_accuracy"]:
                     state["best_epoch"], state["best_validation_accuracy"] = epoch + 1, accuracy
                     state["test_accuracy"] = _accuracy(sess, model, test)
@@ -331,7 +370,7 @@ def stacked_denoising_autoencoder(settings=None, seed=None, data_dir=None,
                 state["seconds_finetuning"] += time.perf_counter() - started
                 started = time.perf_counter()
                 save(sess, "latest", 10**6 + epoch + 1)
-                _write_state(checkpoint_dir, state)
+                _write_state(checkpoint_dir, state, owner)
                 if progress:
                     progress("fine-tuning", epoch + 1, int(min(state["patience"],
                                                                settings.max_finetune_epochs)))

@@ -58,8 +58,8 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
     positive_int(epochs, "epochs")
     writable_dir(checkpoint_dir, "checkpoint folder")
     tf = compat.tf1()
-    graph_name = "the stacked autoencoder's graph"
-    with checkpoints.FolderLock(checkpoint_dir), figures.saved_to(figures_dir, "stacked"), \
+    owner = checkpoints.MODELS["stacked"]  # how checkpoint fault messages name this model
+    with checkpoints.FolderLock(checkpoint_dir, owner), figures.saved_to(figures_dir, "stacked"), \
             events.event_log(logdir, tf) as log:
         tf.reset_default_graph()
         if seed is not None:
@@ -163,13 +163,13 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
             kpt = None
             print(f"--fresh: not restoring; checkpoints in {savedir} will be replaced")
             try:
-                replaced = checkpoints.latest(savedir, tf)
+                replaced = checkpoints.latest(savedir, tf, owner)
             except checkpoints.CheckpointError:  # an index TensorFlow cannot use: left alone
                 replaced = None
             if replaced:
                 checkpoints.adopt(saver, replaced)
         else:
-            kpt = checkpoints.latest(savedir, tf)
+            kpt = checkpoints.latest(savedir, tf, owner)
         print("kpt:", kpt)
 
         costs = {}
@@ -194,7 +194,8 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
                 if epoch % display_epoch == 0:
                     print('Epoch {0}/{1}  average cost {2}'.format(
                         epoch, training_epochs, total_cost / num_batch))
-                checkpoints.save(saver, sess, os.path.join(savedir, savefile), epoch, savedir, tf)
+                checkpoints.save(saver, sess, os.path.join(savedir, savefile), epoch, savedir, tf,
+                                 owner)
                 if progress:
                     progress(f"stage {stage}/4 {name}", epoch + 1, training_epochs)
             print('训练完成')  # "training done"
@@ -202,14 +203,14 @@ def stacked_auto_encoder(epochs=20, seed=None, carry_weights=False, data_dir=Non
         def start_stage(sess, stage):
             sess.run(tf.global_variables_initializer())
             if carry_weights and stage > 1:
-                checkpoints.restore(saver, sess, checkpoints.latest(savedir, tf), savedir, tf,
-                                    graph_name)
+                checkpoints.restore(saver, sess, checkpoints.latest(savedir, tf, owner), savedir,
+                                    tf, owner)
 
         # Stage 1: the denoising autoencoder, from the latest checkpoint if there is one.
         with tf.Session() as sess:
             start_stage(sess, 1)
             if kpt is not None:
-                checkpoints.restore(saver, sess, kpt, savedir, tf, graph_name)
+                checkpoints.restore(saver, sess, kpt, savedir, tf, owner)
                 checkpoints.adopt(saver, kpt)  # the first save replaces it (max_to_keep=1)
             print('网络第一层 开始训练')  # "layer 1: training starts"
 
