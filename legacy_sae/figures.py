@@ -24,7 +24,6 @@ class FigureWriter:
     def __init__(self, directory, prefix):
         self.directory = writable_dir(directory, "figures folder")
         self.prefix = prefix
-        self.paths = []
         self._number = 0
 
     def _claim_path(self):
@@ -52,7 +51,6 @@ class FigureWriter:
             with stream:
                 figure.savefig(stream, format="png")
             plt.close(figure)
-            self.paths.append(path)
             print("[legacy-sae] figure saved:", path, flush=True)
 
 
@@ -88,7 +86,7 @@ def headless(directory, prefix):
     for (owner, name), replacement in replacements.items():
         setattr(owner, name, replacement)
     try:
-        yield writer
+        yield
     finally:
         try:
             writer.save_open_figures()
@@ -101,10 +99,10 @@ def headless(directory, prefix):
 def saved_to(directory, prefix):
     """`headless(directory, prefix)`, or nothing at all when `directory` is None."""
     if directory is None:
-        yield None
+        yield
     else:
-        with headless(directory, prefix) as writer:
-            yield writer
+        with headless(directory, prefix):
+            yield
 
 
 def show_image_rows(rows, shapes, count=10):
