@@ -34,7 +34,7 @@ FAILS = "FAILS"
 
 # the modules whose names are checked, by the prefix their canonical names take
 TRACKED = {"tensorflow": "tf", "numpy": "numpy", "matplotlib": "matplotlib",
-           "mpl_toolkits": "mpl_toolkits"}
+           "mpl_toolkits": "mpl_toolkits", "PIL": "PIL"}
 
 # import name: the pip package that installs it, where the two differ
 PIP_NAMES = {"cv2": "opencv-python", "sklearn": "scikit-learn", "PIL": "Pillow",
@@ -45,6 +45,7 @@ ERA_METHODS = {("gca", "projection"): "Figure.gca(projection=...)",
                ("hist", "normed"): "Axes.hist(normed=...)",
                ("set_axis_bgcolor", None): "Axes.set_axis_bgcolor",
                ("get_axis_bgcolor", None): "Axes.get_axis_bgcolor",
+               ("hold", None): "hold(True)",
                ("w_xaxis", None): "Axes3D.w_xaxis", ("w_yaxis", None): "Axes3D.w_yaxis",
                ("w_zaxis", None): "Axes3D.w_zaxis"}
 
@@ -166,6 +167,8 @@ def classify(name):
         return tf0.describe(name), None
     if parts[1:2] == ["python"]:
         return _classify_internal("tensorflow" + name[2:])
+    if parts[1:2] == ["models"]:
+        return _classify_old_module(name)
     if parts[:2] == ["tf", "contrib"]:
         if len(parts) == 2:
             return "legacy-sae's tf.contrib shim", None
@@ -212,12 +215,31 @@ def _classify_internal(full_name):
     return FAILS, f"TensorFlow 2.21 has no {full_name}"
 
 
+def _classify_old_module(name):
+    """`tensorflow.models.rnn.*`, TF 0.5-0.8's RNN modules (tf0.OLD_MODULES)."""
+    for module_name, (served_by, names) in tf0.OLD_MODULES.items():
+        prefix = canonical(module_name)
+        if name == prefix or name.startswith(prefix + "."):
+            rest = name[len(prefix) + 1:]
+            if rest in names:
+                return f"TF 0.x name, served as {names[rest]}", None
+            if rest and not _served_module_has(
+                    import_tensorflow().compat.v1, (served_by[3:] + "." + rest).split(".")):
+                return FAILS, f"{served_by}, which serves {prefix}, has no {rest}"
+            return f"TF 0.x module, served as {served_by}", None
+        if prefix.startswith(name + "."):
+            return "TF 0.x package path, served", None
+    return FAILS, "not in TensorFlow 2 nor in its 0.x tables"
+
+
 def _classify_era(name):
     parts = name.split(".")
     if parts[0] == "numpy" and len(parts) == 2 and parts[1] in era.NUMPY:
         return f"removed in numpy {era.NUMPY[parts[1]][1]}; served as numpy had it", None
     if parts[-1] == "Axes3D" and parts[0] == "mpl_toolkits":
         return None  # listed where it is called: Axes3D(fig)
+    if parts[0] == "PIL" and parts[-1] in era.PILLOW:
+        return f"removed in Pillow 10; served as Image.{era.PILLOW[parts[-1]]}", None
     if name == "matplotlib.cm.get_cmap":
         return f"matplotlib {era.MATPLOTLIB[name]}; served as matplotlib had it", None
     return None
@@ -240,6 +262,8 @@ def _is_0x_call(name, call):
             for item in args[1].elts)
     if name in ("tf.nn.nce_loss", "tf.nn.sampled_softmax_loss"):
         return len(args) >= 4  # told apart at run time, by which argument holds integers
+    if name == "tf.image.resize_images":
+        return len(args) > 2 and not isinstance(args[1], (ast.List, ast.Tuple))
     if name == "tf.svd":
         return len(args) > 1
     if name in ("tf.zeros_initializer", "tf.ones_initializer"):
@@ -265,7 +289,13 @@ def _era_method_rows(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             keywords = {keyword.arg for keyword in node.keywords}
             for (attr, keyword), old in ERA_METHODS.items():
-                if node.func.attr == attr and (keyword is None or keyword in keywords):
+                if node.func.attr == "hold" == attr and not (
+                        node.args and isinstance(node.args[0], ast.Constant)
+                        and node.args[0].value in (True, "on")):
+                    rows.append(([node.lineno], "hold(False)", FAILS,
+                                 "matplotlib 3.0 removed hold(); hold(False) and hold() are not "
+                                 "served (call plt.cla() before the plot instead)"))
+                elif node.func.attr == attr and (keyword is None or keyword in keywords):
                     rows.append(([node.lineno], old, f"matplotlib {era.MATPLOTLIB[old]}; served "
                                                      f"as matplotlib had it", None))
         elif isinstance(node, ast.Attribute) and (node.attr, None) in ERA_METHODS \

@@ -89,12 +89,15 @@ def test_era_patches_are_installed_and_undone():
     result = run_python(textwrap.dedent("""
         import numpy as np
         from mpl_toolkits.mplot3d import axes3d
+        from PIL import Image
         from legacy_sae import compat
         original_init = axes3d.Axes3D.__init__
         compat.install()
-        print(np.float is float, np.NaN != np.NaN, axes3d.Axes3D.__init__ is original_init)
+        print(np.float is float, np.NaN != np.NaN, axes3d.Axes3D.__init__ is original_init,
+              Image.ANTIALIAS == Image.LANCZOS)
         compat.uninstall()
-        print(hasattr(np, "float"), axes3d.Axes3D.__init__ is original_init)
+        print(hasattr(np, "float"), axes3d.Axes3D.__init__ is original_init,
+              hasattr(Image, "ANTIALIAS"))
     """))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["True True False", "False True"]
+    assert result.stdout.splitlines() == ["True True False True", "False True False"]

@@ -113,6 +113,8 @@ def test_tf0_calls_take_the_0x_order_and_1x_calls_keep_theirs():
                                    inputs=a, num_sampled=2, num_classes=5,
                                    sampled_values=sampled),
             "pack": tf.pack([a[0], a[1]]), "select": tf.select([True, False], [1, 2], [3, 4]),
+            "resize0": tf.shape(tf.image.resize_images(a.reshape(1, 3, 4, 1), 6, 8)),
+            "resize1": tf.shape(tf.image.resize_images(a.reshape(1, 3, 4, 1), [6, 8])),
         }
         with tf.Session() as sess:
             for name, value in sess.run(ops).items():
@@ -137,12 +139,14 @@ def test_tf0_calls_take_the_0x_order_and_1x_calls_keep_theirs():
     assert eval(got["zeros0"]) == np.zeros((2, 3)).tolist()
     assert eval(got["nce0"]) == pytest.approx(eval(got["nce1"]))
     assert eval(got["pack"]) == a[:2].tolist() and eval(got["select"]) == [1, 4]
+    assert eval(got["resize0"]) == eval(got["resize1"]) == [1, 6, 8, 1]
     assert got["op_scope"] == "outer/" and got["deprecated"] == "True"
     assert got["seq2seq"] == "tf.nn.seq2seq is not in TensorFlow 2: it"
     for old in ["tf.split(split_dim, num_split, value)", "tf.concat(concat_dim, values)",
                 "tf.reverse(tensor, dims) with a boolean mask", "tf.batch_matmul",
                 "tf.nn.nce_loss(weights, biases, inputs, labels, ...)",
-                "tf.image_summary(max_images=...)", "tf.zeros_initializer(shape)"]:
+                "tf.image_summary(max_images=...)", "tf.zeros_initializer(shape)",
+                "tf.image.resize_images(images, new_height, new_width)"]:
         assert result.stderr.count(f"legacy-sae: {old} is TF 0.x; served as") == 1, old
 
 
@@ -162,6 +166,25 @@ def test_tf0_rnn_script_with_rnn_from_tensorflow_python_ops(tmp_path):
     assert "outputs 28 flipped [[3, 2, 1]]" in result.stdout
     assert last_number(result.stdout, "test accuracy") > 0.5
     assert "tensorflow.python.ops.rnn.rnn is TF 0.x; served as tf.nn.static_rnn." in result.stderr
+
+
+def test_tf0_5_rnn_import_paths_and_the_seq2seq_message(tmp_path):
+    (tmp_path / "old_rnn.py").write_text(textwrap.dedent("""\
+        import tensorflow as tf
+        from tensorflow.models.rnn import rnn, rnn_cell
+        outputs, state = rnn.rnn(rnn_cell.BasicLSTMCell(4), [tf.zeros([2, 3])] * 5,
+                                 dtype=tf.float32)
+        print(len(outputs), outputs[-1].get_shape().as_list())
+        from tensorflow.models.rnn import seq2seq
+    """))
+    result = run_cli("run", "old_rnn.py", cwd=tmp_path)
+    assert result.returncode == 1 and result.stdout == "5 [2, 4]\n"
+    assert result.stderr.splitlines()[-1].startswith(
+        "legacy-sae: old_rnn.py, line 6: tf.models.rnn.seq2seq is not in TensorFlow 2")
+    assert "Traceback" not in result.stderr
+    checked = run_cli("check", "old_rnn.py", cwd=tmp_path)
+    assert checked.returncode == 1 and "served as tf.nn.static_rnn" in checked.stdout
+    assert checked.stdout.rstrip().endswith("1 will fail.")
 
 
 def test_tf0_helper_module_and_axes3d_figure(tmp_path):
@@ -222,8 +245,8 @@ def test_python2_script_runs_converted_with_python2_meaning(tmp_path):
 def test_python2_division_traceback_lines_and_helper_module(tmp_path):
     (tmp_path / "helper.py").write_text("def half(n):\n    print 'half of', n\n    return n / 2\n")
     (tmp_path / "divide.py").write_text(textwrap.dedent("""\
-        import numpy as np
-        import helper
+        import sys; reload(sys); sys.setdefaultencoding('utf8')
+        import numpy as np, helper
         x = 9
         x /= 2
         print 7 / 2, -7 / 2, 7.0 / 2, 7 / 2.0, np.arange(5) / 2, x, helper.half(5)
@@ -284,6 +307,8 @@ def test_check_reads_tf0_python2_and_local_modules(tmp_path):
         import scipy.misc
         print 'building'
         model = tf.contrib.learn.DNNClassifier(hidden_units=[10])
+        import matplotlib.pyplot as plt
+        plt.hold(False)
     """))
     failing = run_cli("check", "old.py", cwd=tmp_path)
     assert failing.returncode == 1
@@ -291,4 +316,6 @@ def test_check_reads_tf0_python2_and_local_modules(tmp_path):
                "scipy" in line for line in failing.stdout.splitlines())
     assert any("tf.contrib.learn" in line and "FAILS: removed" in line
                for line in failing.stdout.splitlines())
-    assert failing.stdout.rstrip().endswith("2 will fail.")
+    assert any(line.startswith("  line    6  hold(False)") and "FAILS" in line
+               for line in failing.stdout.splitlines())
+    assert failing.stdout.rstrip().endswith("3 will fail.")

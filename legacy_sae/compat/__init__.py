@@ -39,7 +39,8 @@ import os
 import sys
 import warnings
 
-from legacy_sae.compat import contrib, devices, era, keras, square, startup, tf0, tutorials
+from legacy_sae.compat import contrib, devices, era, keras, removed, square, startup, tf0, \
+    tutorials
 from legacy_sae.compat.forwarding import Forwarding
 from legacy_sae.compat.removed import RemovedInTF2Error
 
@@ -87,14 +88,18 @@ def warm_up():
 
 
 class _ShimFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Imports of `tensorflow.contrib.PART`: the part's shim module, or the removed-API error."""
+    """Imports of `tensorflow.contrib.PART`: the part's shim module, or the removed-API error;
+    imports of other modules listed in `removed.REMOVED` (`tensorflow.python.ops.seq2seq`): the
+    removed-API error."""
 
     def find_spec(self, name, path=None, target=None):
-        if name.startswith(contrib.PACKAGE + "."):
+        if name.startswith(contrib.PACKAGE + ".") or removed.canonical(name) in removed.REMOVED:
             return importlib.util.spec_from_loader(name, self)
         return None
 
     def create_module(self, spec):
+        if not spec.name.startswith(contrib.PACKAGE + "."):
+            raise RemovedInTF2Error(removed.canonical(spec.name))
         return contrib.import_part(spec.name)
 
     def exec_module(self, module):
@@ -111,7 +116,8 @@ def install():
                             category=UserWarning)
     square.use_square_for_power_of_two()
     if _installed is None:
-        shims = {"tensorflow": api, contrib.PACKAGE: api.contrib, **tutorials.modules()}
+        shims = {"tensorflow": api, contrib.PACKAGE: api.contrib, **tutorials.modules(),
+                 **tf0.old_modules(startup.import_tensorflow().compat.v1)}
         replaced = {name: sys.modules.get(name) for name in shims}
         sys.modules.update(shims)
         finder = _ShimFinder()

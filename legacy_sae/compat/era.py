@@ -6,8 +6,10 @@ the first time. `legacy-sae check` reads the same tables. What cannot be served 
 `plt.hold(False)`, `scipy.misc.imread`) is listed in docs/tf0-and-python2.md, not here.
 
   NUMPY       aliases numpy 1.24 and 2.0 removed (`np.float`, `np.asscalar`, `np.NaN`, ...)
+  PILLOW      `Image.ANTIALIAS` and the other resampling aliases Pillow 10 removed
   MATPLOTLIB  matplotlib calls removed from 2.2 to 3.9 (`Axes3D(fig)` attaching itself to its
-              figure, `fig.gca(projection='3d')`, `cm.get_cmap`, `hist(normed=)`, ...)
+              figure, `fig.gca(projection='3d')`, `cm.get_cmap`, `hist(normed=)`,
+              `hold(True)`, ...)
 """
 import functools
 import math
@@ -38,10 +40,14 @@ MATPLOTLIB = {
     "Axes.hist(normed=...)": "3.1 (normed= became density=)",
     "Axes.set_axis_bgcolor": "2.2 (use set_facecolor)",
     "Axes.get_axis_bgcolor": "2.2 (use get_facecolor)",
+    "hold(True)": "3.0 (plots always add to the Axes now; hold(False) is not served)",
     "Axes3D.w_xaxis": "3.8 (use xaxis)",
     "Axes3D.w_yaxis": "3.8 (use yaxis)",
     "Axes3D.w_zaxis": "3.8 (use zaxis)",
 }
+
+# Pillow constants removed in Pillow 10 (2023): old name: the name it was an alias of
+PILLOW = {"ANTIALIAS": "LANCZOS", "LINEAR": "BILINEAR", "CUBIC": "BICUBIC"}
 
 _said = set()
 
@@ -123,6 +129,17 @@ def _matplotlib_patches():
             kwargs["density"] = kwargs.pop("normed")
         return axes_hist(self, *args, **kwargs)
 
+    def hold(*args, **kwargs):
+        """matplotlib < 3.0's hold: on by default; hold(True) changed nothing. hold(False)
+        cleared the Axes before each plot, which no call serves exactly."""
+        state = (args or [kwargs.get("b")])[0] if (args or kwargs) else None
+        if state not in (True, "on"):
+            raise NotImplementedError(
+                "hold() and hold(False) left matplotlib in 3.0 and legacy-sae cannot serve them "
+                "exactly: call plt.cla() (or ax.cla()) before the plot that should replace the "
+                "last one.")
+        _say_once("hold(True)", "matplotlib", version("hold(True)"))
+
     def get_cmap(name=None, lut=None):
         return matplotlib.pyplot.get_cmap(name, lut)
 
@@ -133,6 +150,8 @@ def _matplotlib_patches():
         (matplotlib.figure.FigureBase, "gca", gca),
         (matplotlib.pyplot, "gca", pyplot_gca),
         (matplotlib.axes.Axes, "hist", hist),
+        (matplotlib.pyplot, "hold", hold),
+        (matplotlib.axes.Axes, "hold", lambda self, *args, **kwargs: hold(*args, **kwargs)),
         (matplotlib.cm, "get_cmap", _noticed("matplotlib.cm.get_cmap",
                                              version("matplotlib.cm.get_cmap"), get_cmap)),
         (matplotlib.axes.Axes, "set_axis_bgcolor", _noticed(
@@ -145,13 +164,20 @@ def _matplotlib_patches():
     ]
 
 
+def _pillow_patches():
+    from PIL import Image
+    return [(Image, old, getattr(Image, new)) for old, new in PILLOW.items()
+            if not hasattr(Image, old)]
+
+
 def patch():
     """Serve the tables' old names; returns [(owner, name, original or ABSENT)] to undo it."""
     patches = _numpy_patches()
-    try:
-        patches += _matplotlib_patches()
-    except ImportError:  # no matplotlib: nothing of it to serve
-        pass
+    for more in (_matplotlib_patches, _pillow_patches):
+        try:
+            patches += more()
+        except ImportError:  # that library is not installed: nothing of it to serve
+            pass
     undo = []
     for owner, name, value in patches:
         undo.append((owner, name, vars(owner).get(name, ABSENT)))

@@ -105,6 +105,12 @@ def _pickle_module():
 
 PICKLE = _pickle_module()
 
+
+def _set_default_encoding(encoding):
+    """Python 2's `reload(sys); sys.setdefaultencoding('utf8')` let str and unicode mix; Python 3
+    has only Unicode text and UTF-8 source, so there is nothing left to set."""
+
+
 # names a converted module gets: the division helper, and Python 2 builtins with no fixer
 GLOBALS = {
     "_py2_div": classic_division,
@@ -202,6 +208,8 @@ class Converted:
         module_globals.update(GLOBALS)
         exec(compile(self.prelude, "<legacy-sae python 2 prelude>", "exec"), module_globals)
         sys.modules.setdefault("cPickle", PICKLE)
+        if not hasattr(sys, "setdefaultencoding"):
+            sys.setdefaultencoding = _set_default_encoding
 
 
 # What marks a file that parses as Python 3 as Python 2 all the same, when it does not define
@@ -269,9 +277,17 @@ def python2_conversion(source, filename="<input>"):
         markers = None
     converted = convert(source, filename)
     if converted is None or not is_python3(converted.source, filename):
-        return None
+        converted = convert(_spaces_for_tabs(source), filename)
+        if converted is None or not is_python3(converted.source, filename):
+            return None
     converted.markers = markers
     return converted
+
+
+def _spaces_for_tabs(source):
+    """Indentation as Python 2 read it (a tab: on to the next multiple of 8 columns); Python 3
+    refuses indentation that mixes tabs and spaces."""
+    return re.sub(r"(?m)^[ \t]+", lambda match: match.group(0).expandtabs(8), source)
 
 
 def convert(source, filename="<input>"):

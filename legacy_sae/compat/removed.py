@@ -38,6 +38,8 @@ REMOVED = {
     "tf.contrib.tpu": "TPU training in TensorFlow 2 goes through tf.distribute.TPUStrategy.",
     "tf.nn.seq2seq": _SEQ2SEQ,
     "tf.contrib.legacy_seq2seq": _SEQ2SEQ,
+    "tf.python.ops.seq2seq": _SEQ2SEQ,
+    "tf.models.rnn.seq2seq": _SEQ2SEQ,
 }
 
 

@@ -98,6 +98,13 @@ INTERNAL_MODULES = {
                                   "state_saving_rnn": "tf.nn.static_state_saving_rnn"},
 }
 
+# TF 0.5-0.8's import paths of the RNN modules (`from tensorflow.models.rnn import rnn, rnn_cell`),
+# which TensorFlow 2 has no module for: module -> (the TF 1.x module that serves it, its 0.x names)
+OLD_MODULES = {
+    "tensorflow.models.rnn.rnn_cell": ("tf.nn.rnn_cell", {}),
+    "tensorflow.models.rnn.rnn": ("tf.nn", INTERNAL_MODULES["tensorflow.python.ops.rnn"]),
+}
+
 # function: {TF 0.x keyword: TF 1.x keyword} (tf_upgrade.py's function_keyword_renames, and
 # image_summary's max_images). TF 2's compat.v1 still accepts most old keywords itself; the shims
 # rename only those its functions no longer take.
@@ -208,6 +215,11 @@ CHANGED = {
                              "called with a shape, TF 0.x's function; TF 1.x's is a class"),
     "tf.ones_initializer": (lambda args, kwargs: bool(args) and _is_shape(args[0]),
                             "called with a shape, TF 0.x's function; TF 1.x's is a class"),
+    # TF 1.0 took one `size` where 0.x took the height and the width (release notes)
+    "tf.image.resize_images": (lambda args, kwargs: (len(args) > 1 and _is_int(args[1]))
+                               or "new_height" in kwargs,
+                               "resize_images(images, new_height, new_width), TF 0.x's; TF 1.x "
+                               "takes size=[new_height, new_width]"),
 }
 
 # positional calls whose 0.x and 1.x orders cannot be told apart: TF 1.x's order is used
@@ -301,6 +313,19 @@ def _reverse(v1):
     return reverse
 
 
+def _resize_images(v1):
+    def resize_images(images, *args, **kwargs):
+        if CHANGED["tf.image.resize_images"][0]((images, *args), kwargs):
+            say_once("tf.image.resize_images(images, new_height, new_width)",
+                     "tf.image.resize_images(images, [new_height, new_width])")
+            names = ["new_height", "new_width", "method", "align_corners"]
+            kwargs.update(zip(names, args))
+            args = ([kwargs.pop("new_height"), kwargs.pop("new_width")],)
+        return v1.image.resize_images(images, *args, **kwargs)
+    resize_images.__doc__ = v1.image.resize_images.__doc__
+    return resize_images
+
+
 def _initializer(v1, name):
     """TF 1.x's initializer class, which a 0.x call with a shape uses as 0.x's function."""
     base = _resolve(v1, name)
@@ -356,6 +381,7 @@ def served(v1):
         entry(_module_of(name))[0][name.rsplit(".", 1)[1]] = \
             _reordered(name, _resolve(v1, name), order, is_0x_call, old_call, new_call)
     entry("tf")[0]["reverse"] = _reverse(v1)
+    entry("tf.image")[0]["resize_images"] = _resize_images(v1)
     for name in ("tf.zeros_initializer", "tf.ones_initializer"):
         entry("tf")[0][name.rsplit(".", 1)[1]] = _initializer(v1, name)
     return modules
@@ -368,6 +394,23 @@ def contrib_deprecated(v1):
         if old.startswith("tf.contrib.deprecated."):
             setattr(module, old.rsplit(".", 1)[1], _resolve(v1, new))
     return module
+
+
+def old_modules(v1):
+    """{module name: module} for sys.modules: OLD_MODULES, with their parent packages."""
+    from legacy_sae.compat.forwarding import Forwarding
+    shims = {}
+    for name, (served_by, names) in OLD_MODULES.items():
+        late = {attr: _late(v1, f"{name}.{attr}", new) for attr, new in names.items()}
+        shims[name] = Forwarding(name, _resolve(v1, served_by), late=late)
+        parent, child = name.rsplit(".", 1)
+        while parent != "tensorflow":
+            if parent not in shims:
+                shims[parent] = types.ModuleType(parent, "Shim for TF 0.x's models package.")
+                shims[parent].__path__ = []
+            setattr(shims[parent], child, shims[name])
+            name, (parent, child) = parent, parent.rsplit(".", 1)
+    return shims
 
 
 def patch_internal_modules(v1):
