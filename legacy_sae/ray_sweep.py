@@ -56,8 +56,8 @@ def _check_reachable(address):
     host, _, port = address.rpartition(":")
     if not host or not port.isdigit():
         raise LegacySAEError(f"--ray {address}: give the HOST:PORT of the cluster's head (as "
-                             f"`ray start --head` prints it), auto, or nothing for a local "
-                             f"instance.")
+                             f"`ray start --head` prints it), auto, local, or nothing for Ray's "
+                             f"default.")
     try:
         socket.create_connection((host, int(port)), timeout=10).close()
     except OSError as error:

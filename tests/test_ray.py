@@ -182,6 +182,20 @@ def test_a_node_that_cannot_import_legacy_sae_is_named_in_one_line(cluster, tmp_
                       f"for it; see docs/cluster.md."]
 
 
+def test_an_unusable_address_or_cpu_count_ends_in_one_line_before_any_run(cluster, tmp_path):
+    out = tmp_path / "sweep"
+    for address, cpus, message in [
+            ("127.0.0.1:1", "1", "No Ray cluster answers at 127.0.0.1:1"),
+            ("head-without-port", "1", "--ray head-without-port: give the HOST:PORT"),
+            (cluster.address, "2", "No node of the Ray cluster has 2 CPUs for a run")]:
+        arguments = sweep_arguments(out, address, runs=1)
+        arguments[arguments.index("--ray-cpus") + 1] = cpus
+        status, stdout, stderr = finish(start_sweep(arguments, tmp_path))
+        errors = [line for line in stderr.splitlines() if line.startswith("legacy-sae:")]
+        assert status == 2 and len(errors) == 1 and message in errors[0], stderr
+    assert regress.load_records(out) == {}
+
+
 def test_without_ray_the_flag_says_how_to_install_it(tmp_path):
     status, stdout, stderr = finish(start_sweep(
         sweep_arguments(tmp_path / "sweep", "", runs=1), tmp_path,
