@@ -15,7 +15,7 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     license="MIT",
-    # The Python versions TensorFlow 2.21 publishes wheels for; tested on 3.11.
+    # The Python versions TensorFlow 2.21 publishes wheels for; .ci/run tests each of them.
     python_requires=">=3.10,<3.14",
     classifiers=[f"Programming Language :: Python :: 3.{minor}" for minor in range(10, 14)],
     packages=find_packages(include=["legacy_sae", "legacy_sae.*"]),
