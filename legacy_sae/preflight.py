@@ -279,7 +279,7 @@ def _call_rows(calls):
             rows.append(([call.lineno], f"{name}(...)", tf0.describe(name), None))
         elif name.startswith("mpl_toolkits") and name.endswith("Axes3D"):
             rows.append(([call.lineno], "Axes3D(fig)",
-                         f"attached to its figure as before matplotlib 3.4, so it is drawn", None))
+                         "attached to its figure as before matplotlib 3.4, so it is drawn", None))
     return rows
 
 

@@ -49,6 +49,7 @@ import threading
 import time
 
 from legacy_sae.checks import LegacySAEError, Terminated, positive_int, writable_dir
+from legacy_sae.files import write_json
 
 DOCUMENTED = {"accuracy_before_finetuning": 0.8697, "accuracy_after_finetuning": 0.9774}
 LISTING_EPOCHS = 20     # the complete listing, stacked_tutorial.py
@@ -184,13 +185,6 @@ def _command(spec, out, logdir=None):
     return command
 
 
-def _write_json(path, data):
-    partial = path + ".partial"
-    with open(partial, "w", encoding="utf-8") as stream:
-        json.dump(data, stream, indent=1)
-    os.replace(partial, path)
-
-
 # Exit statuses of a run stopped by a signal rather than failed: Ctrl-C, SIGTERM (legacy-sae's own)
 # and Python's negative "killed by signal N".
 STOPPED = (130, 143)
@@ -246,7 +240,7 @@ def run_record(spec, seconds, status=None, log_tail=(), result=None, error=None,
 
 
 def save_record(out, record, say):
-    _write_json(os.path.join(out, "runs", record["id"] + ".json"), record)
+    write_json(os.path.join(out, "runs", record["id"] + ".json"), record, indent=1)
     say(f"[{record['id']}] {record['status']} after {record['seconds']} s")
 
 
@@ -793,12 +787,13 @@ def main(args):
         stream.write(report)
     render_plot(settings, sda, os.path.join(args.out, "report.png"))
     status = exit_status(rows, records)
-    _write_json(os.path.join(args.out, "results.json"), dict(
+    write_json(os.path.join(args.out, "results.json"), dict(
         created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         settings=dict(runs=args.runs, mode=args.mode, epochs=args.epochs, seed=args.seed,
                       dae=args.mode != "sda" and not args.no_dae, band_coverage=BAND_COVERAGE,
                       drift_false_alarm=DRIFT_FALSE_ALARM),
-        **environment(), documented=DOCUMENTED, summary=rows, exit_status=status, runs=records))
+        **environment(), documented=DOCUMENTED, summary=rows, exit_status=status, runs=records),
+        indent=1)
     print()
     print(report, end="")
     print(f"\nWritten: {os.path.join(args.out, 'report.md')}, results.json, report.png")

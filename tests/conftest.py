@@ -7,12 +7,25 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TUTORIAL_DIR = os.path.join(REPO, "examples", "tutorial")
+# TF1-era, TF 0.x and Python 2 scripts written for the tests (test_tf1_code, test_tf0_py2)
+SCRIPTS = os.path.join(REPO, "tests", "tf1_scripts")
 
 
 def run_cli(*args, cwd=None, timeout=900, **kwargs):
     """`python -m legacy_sae ARGS` in a child process; returns the CompletedProcess."""
     return subprocess.run([sys.executable, "-m", "legacy_sae", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+def run_script(name, *args, cwd):
+    """`legacy-sae run tests/tf1_scripts/NAME ARGS` from `cwd`."""
+    return run_cli("run", os.path.join(SCRIPTS, name), *args, cwd=cwd, timeout=600)
+
+
+def last_number(stdout, prefix):
+    """The number that ends the first line of `stdout` starting with `prefix`."""
+    line = next(line for line in stdout.splitlines() if line.startswith(prefix))
+    return float(line.split()[-1])
 
 
 def run_python(code, cwd=None, timeout=300):

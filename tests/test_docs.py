@@ -10,10 +10,6 @@ from conftest import REPO
 ROOT = Path(REPO)
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
-# Pages other engineers are writing for issue 21: a link to one of them is checked once it
-# exists; until then its test is skipped, saying so. Remove a row when its page lands.
-PAGES_IN_WRITING = {"docs/tf0-and-python2.md", "docs/cluster.md"}
-
 FENCED_BLOCK = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 CODE_SPAN = re.compile(r"`[^`\n]*`")
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -62,8 +58,6 @@ def test_a_relative_link_resolves(page, target):
     path, _, anchor = target.partition("#")
     linked = (page.parent / path).resolve() if path else page
     shown = linked.relative_to(ROOT) if linked.is_relative_to(ROOT) else linked
-    if not linked.exists() and shown.as_posix() in PAGES_IN_WRITING:
-        pytest.skip(f"{shown} is still being written (issue 21); its links are checked once it exists")
     assert linked.exists(), f"{page.relative_to(ROOT)} links to {target}: {shown} does not exist"
     if anchor:
         assert linked.suffix == ".md", f"{target}: an anchor into a file that is not Markdown"

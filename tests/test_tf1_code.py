@@ -11,18 +11,7 @@ import pytest
 
 from legacy_sae import input_data
 from legacy_sae.compat import devices
-from conftest import run_cli, run_python
-
-SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tf1_scripts")
-
-
-def run_script(name, *args, cwd):
-    return run_cli("run", os.path.join(SCRIPTS, name), *args, cwd=cwd, timeout=600)
-
-
-def last_number(stdout, prefix):
-    line = next(line for line in stdout.splitlines() if line.startswith(prefix))
-    return float(line.split()[-1])
+from conftest import SCRIPTS, last_number, run_cli, run_python, run_script
 
 
 def test_feed_tutorial_trainer_with_the_mnist_module(tmp_path):
