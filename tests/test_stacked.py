@@ -30,7 +30,7 @@ def short_runs(tmp_path_factory):
     tf = compat.tf1()
     shapes = [v.shape.as_list() for v in tf.global_variables()
               if "Adam" not in v.name and "power" not in v.name]
-    return dict(faithful=faithful, again=run("again"), carry=run("carry", carry_weights=True),
+    return dict(faithful=faithful, again=run("again"), corrected=run("corrected", carry_weights=True),
                 shapes=shapes, root=root)
 
 
@@ -39,7 +39,7 @@ def test_graph_has_the_tutorials_four_networks(short_runs):
 
 
 def test_every_stage_lowers_its_cost(short_runs):
-    for mode in ("faithful", "carry"):
+    for mode in ("faithful", "corrected"):
         costs = short_runs[mode].costs
         assert list(costs) == list(stacked.STAGES)
         for stage, values in costs.items():
@@ -50,14 +50,14 @@ def test_seed_repeats_costs_and_accuracies_exactly(short_runs):
     assert short_runs["again"] == short_runs["faithful"]
 
 
-def test_carry_weights_really_stacks(short_runs):
-    faithful, carry = short_runs["faithful"], short_runs["carry"]
+def test_the_corrected_mode_really_stacks(short_runs):
+    faithful, corrected = short_runs["faithful"], short_runs["corrected"]
     # Stage 1 is the same in both modes; from stage 2 on the corrected run starts from trained
     # layers, so stage 2 sees other features and the softmax sits on learned ones.
-    assert carry.costs["denoising autoencoder"] == faithful.costs["denoising autoencoder"]
-    assert carry.costs["second-layer autoencoder"] != faithful.costs["second-layer autoencoder"]
-    assert carry.accuracy_before_finetuning > faithful.accuracy_before_finetuning + 0.05
-    assert carry.carry_weights and not faithful.carry_weights
+    assert corrected.costs["denoising autoencoder"] == faithful.costs["denoising autoencoder"]
+    assert corrected.costs["second-layer autoencoder"] != faithful.costs["second-layer autoencoder"]
+    assert corrected.accuracy_before_finetuning > faithful.accuracy_before_finetuning + 0.05
+    assert corrected.carry_weights and not faithful.carry_weights
 
 
 def test_checkpoints_and_figures_are_written(short_runs):
