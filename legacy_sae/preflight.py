@@ -364,11 +364,11 @@ def check_script(path, out=sys.stdout, checked=None):
     if script.converted is not None:
         why = f"uses {', '.join(script.converted.markers)}" if script.converted.markers \
             else "not Python 3"
-        rows.append(([1], "Python 2", f"{why}; converted as it runs: "
-                                      f"{', '.join(script.converted.fixes)}", None))
-    if script.converted is not None and script.converted.prelude.strip():
-        rows[-1] = (*rows[-1][:2], rows[-1][2] + "; run first: "
-                    + script.converted.prelude.strip().replace("\n", "; "), None)
+        how = f"{why}; converted as it runs: {', '.join(script.converted.fixes)}"
+        prelude = script.converted.prelude.strip()
+        if prelude:
+            how += "; run first: " + prelude.replace("\n", "; ")
+        rows.append(([1], "Python 2", how, None))
     uses, calls = used_names(script.tree)
     for name, lines in uses.items():
         verdict = classify(name)
