@@ -21,20 +21,23 @@ setup(
     packages=find_packages(include=["legacy_sae", "legacy_sae.*"]),
     package_data={"legacy_sae": ["data/*.gz", "baselines/*.json"]},
     install_requires=[
-        # 2.21 is the release the documented bands and benchmarks were measured on; its
-        # tf.compat.v1 still has placeholders, Sessions, Saver and tf.train optimizers.
-        "tensorflow==2.21.*",
+        # Every release whose tf.compat.v1 the shims are tested on (`nox -s tf`; the range is
+        # also legacy_sae/compat/versions.py's). A fresh install takes 2.21, the release the
+        # documented bands and benchmarks were measured on.
+        "tensorflow>=2.15,<2.22",
         # numpy 2.4 rejects '%d' % array([7]), which dae_tutorial.py prints; up to 2.3 it runs
         # as-is (with a DeprecationWarning from 1.25 on).
         "numpy>=1.26,<2.4",
         "matplotlib>=3.8",
         # TensorFlow's own legacy Keras 2, released with each TF version: tf.layers, tf.keras
-        # and the TF1 RNN cells for scripts run with the shims (Keras 3 dropped them).
-        "tf-keras==2.21.*",
+        # and the TF1 RNN cells for scripts run with the shims (Keras 3 dropped them). Each
+        # tf-keras requires its own TensorFlow minor version, so pip installs the matching one.
+        "tf-keras>=2.15,<2.22",
         # Google's continuation of tf.contrib.slim / contrib.layers / contrib.framework.
         "tf-slim>=1.1",
-        # Shows the event files that --logdir writes (TensorFlow 2.21 no longer installs it).
-        "tensorboard>=2.20",
+        # Shows the event files that --logdir writes. TensorFlow up to 2.19 requires the
+        # TensorBoard of its own release; 2.20 and later no longer install it.
+        "tensorboard>=2.15",
         # Converts Python 2 scripts and notebook cells as they run: lib2to3's maintained fork
         # (lib2to3 left the standard library in Python 3.13).
         "fissix>=21.11",

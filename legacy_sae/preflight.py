@@ -56,39 +56,66 @@ def _canonical(module_name):
 
 
 class Script:
-    """One parsed file: its tree, and how it reached Python 3 (None, or its conversion)."""
+    """One parsed file: its tree, and how it reached Python 3 (None, or its conversion). A
+    notebook's code cells are converted one by one, as `%load_ext legacy_sae` runs them, so
+    Python 2 cells and Python 3 cells can sit in one notebook."""
 
     def __init__(self, path):
         try:
             if path.endswith(".ipynb"):
-                source = _notebook_code(path)
+                cells = _notebook_cells(path)
             else:
                 with tokenize.open(path) as stream:
                     source = stream.read()
-        except (OSError, SyntaxError, UnicodeDecodeError, ValueError) as err:
+        except (OSError, SyntaxError, UnicodeDecodeError, ValueError, KeyError) as err:
             raise LegacySAEError(f"Cannot read {path!r} ({getattr(err, 'strerror', None) or err})"
-                                 f": give the path of a Python script.") from None
+                                 f": give the path of a Python script or notebook.") from None
         self.path = path
-        self.converted = python2.python2_conversion(source, path)
+        self.python2_cells = []  # a notebook's code cells that are Python 2, counted from 1
+        if path.endswith(".ipynb"):
+            self.converted, self.python2_cells, source = _converted_cells(cells, path)
+        else:
+            self.converted = python2.python2_conversion(source, path)
+            source = self.converted.source if self.converted else source
         try:
-            self.tree = ast.parse(self.converted.source if self.converted else source, path)
+            self.tree = ast.parse(source, path)
         except SyntaxError as err:
             raise LegacySAEError(f"{path} is not valid Python 3 or Python 2 (line {err.lineno}: "
                                  f"{err.msg}); legacy-sae check reads Python scripts.") from None
 
 
-def _notebook_code(path):
-    """A notebook's code cells as one source, IPython's `%magic` and `!shell` lines blanked: line
-    numbers count through the code cells."""
+def _notebook_cells(path):
+    """A notebook's code cells, IPython's `%magic` and `!shell` lines blanked (IPython runs them
+    as calls), each cell's source ending in a newline."""
     with open(path, encoding="utf-8") as stream:
         cells = json.load(stream)["cells"]
-    lines = []
+    sources = []
     for cell in cells:
         if cell.get("cell_type") == "code":
             source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-            lines += ["" if line.lstrip().startswith(("%", "!")) else line
-                      for line in source.splitlines()]
-    return "\n".join(lines) + "\n"
+            lines = source.splitlines(keepends=True)
+            sources.append("".join("\n" if line.lstrip().startswith(("%", "!")) else line
+                                   for line in lines).rstrip("\n") + "\n")
+    return sources
+
+
+def _converted_cells(cells, path):
+    """(the notebook's conversion or None, the numbers of its Python 2 cells, its code as one
+    source): each cell converted on its own when it is Python 2, as the extension's cell
+    transformer does. A conversion keeps a cell's lines, so line numbers count through the
+    code cells."""
+    sources, python2_cells, prelude, fixes = [], [], [], []
+    for number, cell in enumerate(cells, start=1):
+        converted = python2.python2_conversion(cell, path)
+        sources.append(cell if converted is None else converted.source)
+        if converted is not None:
+            python2_cells.append(number)
+            prelude += [line for line in converted.prelude.splitlines() if line not in prelude]
+            fixes += [fix for fix in converted.fixes if fix not in fixes]
+    source = "".join(sources)
+    if not python2_cells:
+        return None, [], source
+    return python2.Converted(source, "\n".join(prelude) + "\n", fixes), python2_cells, source
 
 
 def used_names(tree):
@@ -362,8 +389,13 @@ def check_script(path, out=sys.stdout, checked=None):
     script = Script(path)
     rows = []
     if script.converted is not None:
-        why = f"uses {', '.join(script.converted.markers)}" if script.converted.markers \
-            else "not Python 3"
+        if script.python2_cells:
+            cells = script.python2_cells
+            why = f"code cell{'s' * (len(cells) > 1)} {', '.join(map(str, cells))}"
+        elif script.converted.markers:
+            why = f"uses {', '.join(script.converted.markers)}"
+        else:
+            why = "not Python 3"
         how = f"{why}; converted as it runs: {', '.join(script.converted.fixes)}"
         prelude = script.converted.prelude.strip()
         if prelude:

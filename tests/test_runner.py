@@ -5,6 +5,7 @@ import subprocess
 import textwrap
 
 from legacy_sae import input_data
+from legacy_sae.compat import startup
 
 from conftest import run_cli
 
@@ -128,4 +129,5 @@ def test_tensorflow_start_up_notices_are_hidden_unless_asked_for(tmp_path):
     # The user's own TF_CPP_MIN_LOG_LEVEL turns the filter off: the notices were really there.
     asked = run_cli("run", "hello.py", cwd=tmp_path,
                     env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="0"))
-    assert asked.returncode == 0 and "oneDNN custom operations are on" in asked.stderr
+    assert asked.returncode == 0
+    assert any(startup.NOTICES.search(line) for line in asked.stderr.splitlines())

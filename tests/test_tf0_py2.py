@@ -273,6 +273,28 @@ def test_python2_notebook_runs_with_the_extension(tmp_path):
     assert stderr.count("this cell is Python 2; converted to Python 3 as it runs") == 3
 
 
+def test_check_judges_a_notebooks_cells_one_by_one_as_the_extension_runs_them(tmp_path):
+    """A Python 2 cell and a Python 3 cell cannot be read as one file (`print 'x'` and
+    `print(x, end=' ')`); the extension converts cell by cell, and so must check."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("%load_ext legacy_sae"),
+        nbformat.v4.new_code_cell("import tensorflow as tf\nx = tf.placeholder(tf.float32)\n"
+                                  "print 'placeholder', x.dtype"),
+        nbformat.v4.new_markdown_cell("Python 3 from here on"),
+        nbformat.v4.new_code_cell("for step in range(3):\n    print(step, end=' ')\n"
+                                  "sess = tf.Session()"),
+    ]
+    nbformat.write(notebook, tmp_path / "mixed.ipynb")
+    result = run_cli("check", "mixed.ipynb", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = result.stdout.splitlines()[1:-1]
+    assert rows[0].split() == ["line", "1", "Python", "2", "code", "cell", "2;", "converted", "as",
+                               "it", "runs:", "print", "statements"]
+    assert rows[1].split()[:3] == ["line", "3", "tf.placeholder"]
+    assert rows[2].split()[:3] == ["line", "7", "tf.Session"]  # lines count through the cells
+
+
 def test_check_reads_tf0_python2_and_local_modules(tmp_path):
     result = run_cli("check", *[os.path.join(SCRIPTS, name) for name in (
         "tf0_softmax.py", "tf0_rnn.py", "tf0_codes.py", "py2_mnist.py")], cwd=tmp_path)

@@ -11,11 +11,14 @@ sets `TF_CPP_MIN_LOG_LEVEL=2`, which TensorFlow reads once: its later info and w
 off, its error lines on. Child processes do not inherit that setting.
 
 A user who sets `TF_CPP_MIN_LOG_LEVEL` themselves gets TensorFlow's output untouched.
+Before the import, `versions.check()` stops a TensorFlow outside the supported range in one line.
 """
 import os
 import re
 import sys
 import tempfile
+
+from legacy_sae.compat import versions
 
 NOTICES = re.compile("|".join([
     r"All log messages before absl::InitializeLog\(\) is called",
@@ -37,6 +40,7 @@ def import_tensorflow():
     (After `compat.install()`, `import tensorflow` gives the TF1 API; this stays the real one.)"""
     global _tensorflow
     if _tensorflow is None:
+        versions.check()
         if "tensorflow" in sys.modules or "TF_CPP_MIN_LOG_LEVEL" in os.environ:
             import tensorflow
         else:
