@@ -27,8 +27,9 @@ def test_each_release_in_the_range_with_its_tf_keras_passes(tensorflow, tf_keras
     ("2.22.0", "2.22.0", RANGE),
     ("2.22.0rc0", None, RANGE),
     ("1.15.5", None, RANGE),
-    ("2.18.1", "2.21.0", 'tf-keras 2.21.0 does not match TensorFlow 2.18.1 (tf-keras works only '
-                         'with the TensorFlow release it came with): pip install "tf-keras==2.18.*"'),
+    ("2.18.1", "2.21.0", 'tf-keras 2.21.0 does not match TensorFlow 2.18.1 (tf-keras works '
+                         'only with the TensorFlow release it came with): '
+                         'pip install "tf-keras==2.18.*"'),
     ("2.16.2", None, 'pip install "tf-keras==2.16.*"'),
     (None, None, 'pip install "tensorflow>=2.15,<2.22"'),
 ])
@@ -46,8 +47,11 @@ def tensorflow_2_22(tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(info.parent))
 
 
+DAE_LISTING = os.path.join(REPO, "examples", "tutorial", "dae_tutorial.py")
+
+
 @pytest.mark.parametrize("command", [["stacked", "--epochs", "1"], ["dae", "--epochs", "1"],
-                                     ["run", os.path.join(REPO, "examples/tutorial/dae_tutorial.py")]])
+                                     ["run", DAE_LISTING]])
 def test_an_unsupported_release_ends_in_one_line(tmp_path, tensorflow_2_22, command):
     work = tmp_path / "work"
     work.mkdir()

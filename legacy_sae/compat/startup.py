@@ -3,9 +3,12 @@
 Importing TensorFlow and probing for GPUs prints notices from C++ straight to the process's
 stderr: oneDNN, CPU features, "Could not find cuda drivers", and on every machine without a GPU
 the error-level line "failed call to cuInit", which reads like a failure and is not one.
-`TF_CPP_MIN_LOG_LEVEL` cannot hide the ones printed before TensorFlow sets up its logging, so
-`import_tensorflow()` imports TensorFlow and probes for GPUs with file descriptor 2 pointed at a
-temporary file, then writes back every line that is not one of the known notices in `NOTICES`:
+TensorFlow 2.18 adds two more at the first graph it runs, whatever `TF_CPP_MIN_LOG_LEVEL` says
+("All log messages before absl::InitializeLog() is called are written to STDERR" and "MLIR V1
+optimization pass is not enabled"). `TF_CPP_MIN_LOG_LEVEL` cannot hide the ones printed before
+TensorFlow sets up its logging, so `import_tensorflow()` imports TensorFlow, probes for GPUs and
+runs one tiny graph with file descriptor 2 pointed at a temporary file, then writes back every
+line that is not one of the known notices in `NOTICES`:
 anything else TensorFlow prints there, errors included, still reaches the user. For the import it
 sets `TF_CPP_MIN_LOG_LEVEL=2`, which TensorFlow reads once: its later info and warning lines are
 off, its error lines on. Child processes do not inherit that setting.
@@ -29,6 +32,8 @@ NOTICES = re.compile("|".join([
     r"failed call to cuInit",
     r"Unable to register cu(DNN|FFT|BLAS) factory",
     r"TF-TRT Warning: Could not find TensorRT",
+    r"MLIR V1 optimization pass is not enabled",
+    r"computation placer already registered",  # TF 2.19, four times at import
 ]))
 
 
@@ -58,6 +63,7 @@ def _import_quietly():
         try:
             import tensorflow
             tensorflow.config.list_physical_devices("GPU")  # CUDA's probe prints here, not later
+            _run_one_graph(tensorflow)
         finally:
             sys.stderr.flush()
             os.dup2(saved_stderr, 2)
@@ -68,3 +74,13 @@ def _import_quietly():
                 if not NOTICES.search(line):
                     sys.stderr.write(line)
     return tensorflow
+
+
+def _run_one_graph(tensorflow):
+    """A constant, run in a graph of its own: what prints once per process at the first graph
+    run prints now, inside the capture. The user's default graph stays empty."""
+    graph = tensorflow.Graph()
+    with graph.as_default():
+        one = tensorflow.constant(1)
+    with tensorflow.compat.v1.Session(graph=graph) as session:
+        session.run(one)
