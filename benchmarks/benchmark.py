@@ -22,7 +22,8 @@ import subprocess
 import sys
 import time
 
-from legacy_sae import regress
+from legacy_sae.files import write_json
+from legacy_sae.regression import records
 
 LISTINGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "examples",
                         "tutorial")
@@ -203,7 +204,7 @@ def report(results, epochs, rate):
     flops = run_flops(epochs)
     floors = {"dae": flops["dae"] / (rate * 1e9),
               "stacked": sum(flops["stacked"].values()) / (rate * 1e9)}
-    env = regress.environment(("tensorflow", "keras", "numpy", "legacy-sae"))
+    env = records.environment(("tensorflow", "keras", "numpy", "legacy-sae"))
     machine = env["machine"]
     lines = [f"# legacy-sae benchmark, {epochs} epochs per stage",
              "", f"{machine['platform']}, {machine['cpus']} CPUs, Python {machine['python']}, "
@@ -272,8 +273,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "benchmark.md"), "w", encoding="utf-8") as stream:
         stream.write(table + "\n")
-    with open(os.path.join(args.out, "benchmark.json"), "w", encoding="utf-8") as stream:
-        json.dump(data, stream, indent=1)
+    write_json(os.path.join(args.out, "benchmark.json"), data, indent=1)
     print(table)
 
 

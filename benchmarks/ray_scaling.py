@@ -15,12 +15,13 @@ this holds when the machine's load changes between sweeps. The rest of Ray's ext
 paid once per sweep: starting or joining the instance, and its first worker.
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+
+from legacy_sae.regression import records
 
 START_RAY = "import ray; ray.init(address='local'); ray.shutdown()"
 
@@ -43,15 +44,11 @@ def timed(command):
 
 def recorded_runs(out):
     """[(when its record was written, its seconds)] of every run of the sweep in `out`."""
-    runs = os.path.join(out, "runs")
     recorded = []
-    for name in os.listdir(runs):
-        if name.endswith(".json"):
-            path = os.path.join(runs, name)
-            with open(path, encoding="utf-8") as stream:
-                record = json.load(stream)
-            assert record["status"] == "ok", record
-            recorded.append((os.path.getmtime(path), record["seconds"]))
+    for run_id, record in records.load_records(out).items():
+        assert record["status"] == "ok", record
+        recorded.append((os.path.getmtime(os.path.join(out, "runs", run_id + ".json")),
+                         record["seconds"]))
     return sorted(recorded)
 
 

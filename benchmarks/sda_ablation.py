@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 
-from legacy_sae import regress
+from legacy_sae.regression import gates, records
 from legacy_sae.files import write_json
 
 
@@ -43,7 +43,7 @@ def main():
     os.makedirs(os.path.join(args.out, "runs"), exist_ok=True)
     results = {seed: run(seed, args.out) for seed in args.seeds}
     done = {seed: result for seed, result in results.items() if result is not None}
-    with open(regress.SDA_BASELINE, encoding="utf-8") as stream:
+    with open(records.SDA_BASELINE, encoding="utf-8") as stream:
         pretrained = [r["result"]["test_accuracy"] for r in json.load(stream)["runs"]]
     lines = ["# The SdA without pretraining (`legacy-sae sda --fast --pretraining-epochs 0`)", "",
              "| seed | best validation epoch | validation | test |", "|---|---|---|---|"]
@@ -52,8 +52,8 @@ def main():
                      f" | {100 * result['best_validation_accuracy']:.2f} % | "
                      f"{100 * result['test_accuracy']:.2f} % |")
     if done:
-        without = regress.describe([r["test_accuracy"] for r in done.values()])
-        with_ = regress.describe(pretrained)
+        without = gates.describe([r["test_accuracy"] for r in done.values()])
+        with_ = gates.describe(pretrained)
         lines += ["", f"Without pretraining: {100 * without['mean']:.2f} ± "
                       f"{100 * without['sd']:.2f} % over {without['n']} seeds; with it "
                       f"(recorded, legacy_sae/baselines/sda.json): {100 * with_['mean']:.2f} ± "
@@ -61,7 +61,7 @@ def main():
                       f"{100 * (with_['mean'] - without['mean']):.2f} points."]
     write_json(os.path.join(args.out, "results.json"), dict(
         created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        command="legacy-sae sda --fast --pretraining-epochs 0 --seed S", **regress.environment(),
+        command="legacy-sae sda --fast --pretraining-epochs 0 --seed S", **records.environment(),
         runs=[dict(seed=seed, result=result) for seed, result in done.items()]), indent=1)
     text = "\n".join(lines) + "\n"
     with open(os.path.join(args.out, "report.md"), "w", encoding="utf-8") as stream:

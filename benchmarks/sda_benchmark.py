@@ -18,13 +18,13 @@ Exit status 1 when a seed falls short of 98.70 % or a run failed.
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 
-from legacy_sae import regress, sda
+from legacy_sae import sda
+from legacy_sae.regression import plan, records
 
-(_, LISA_ERROR, _), (_, VINCENT_ERROR, VINCENT_SPREAD) = regress.LITERATURE
+(_, LISA_ERROR, _), (_, VINCENT_ERROR, VINCENT_SPREAD) = plan.LITERATURE
 TARGET = 1 - LISA_ERROR
 # The rest of LISA's run, doc/SdA.txt ("Running the Code"): its SdA.py with the published setting
 # (batch size 1) on one core of an Intel Xeon E5430 at 2.66 GHz, single-threaded GotoBLAS.
@@ -62,7 +62,7 @@ def main():
     args = parser.parse_args()
     command = [sys.executable, "-m", "legacy_sae", "regress", "--mode", "sda", "--runs",
                str(args.runs), "--out", args.out]
-    for path in regress.TUTORIAL_BASELINES:
+    for path in records.TUTORIAL_BASELINES:
         command += ["--baseline", path]
     swept = subprocess.run(command).returncode
     results_path = os.path.join(args.out, "results.json")
@@ -75,10 +75,11 @@ def main():
     failed = len(results["runs"]) - len(runs)
     settings = ", ".join(f"{name} {value}" for name, value in vars(sda.FAST_SETTINGS).items())
     versions = ", ".join(f"{name} {version}" for name, version in results["versions"].items())
+    machine = results["machine"]  # as the sweep recorded it (records.environment)
     lines = ["# Stacked denoising autoencoder, `legacy-sae sda --fast`", "",
              f"Setting: {settings}.", "",
-             f"Machine: {platform.machine()}, {os.cpu_count()} CPUs; Python "
-             f"{platform.python_version()}, {versions}.", "", *table(runs), ""]
+             f"Machine: {machine['processor']}, {machine['cpus']} CPUs; Python "
+             f"{machine['python']}, {versions}.", "", *table(runs), ""]
     if runs:
         accuracies = [r["result"]["test_accuracy"] for r in runs]
         minutes = [(r["result"]["seconds_pretraining"] + r["result"]["seconds_finetuning"]) / 60

@@ -13,7 +13,8 @@ Modules, by layer:
   checkpoints  the stacked port's checkpoint folder, safe from faults; events: TensorBoard files
   runner, cli  `legacy-sae run SCRIPT` for unmodified scripts, and the `legacy-sae` command
   figures      headless figures: what `plt.show()` would display, saved as PNG files
-  regress      regression reports against the tutorial's documented accuracies
+  regression   regression sweeps against the recorded baseline and the documented accuracies
+               (plan, records, gates, report, the local and Ray executors, the command)
   checks       the user-facing error type and the argument checks
 In Jupyter, `%load_ext legacy_sae` installs the shims in the running kernel.
 """

@@ -13,9 +13,10 @@ import os
 import signal
 import sys
 
-from legacy_sae import preflight, regress
+from legacy_sae import preflight
 from legacy_sae.checks import LegacySAEError, Terminated, raise_terminated, writable_dir
 from legacy_sae.files import write_json
+from legacy_sae.regression import command as regress_command, plan
 
 
 def _figures_option(parser):
@@ -128,7 +129,7 @@ def build_parser():
 
     stacked = commands.add_parser("stacked",
                                   help="train the stacked autoencoder (stacked_tutorial.py)")
-    regress.add_epochs_arguments(stacked)
+    regress_command.add_epochs_arguments(stacked)
     _training_options(stacked)
     stacked.add_argument("--carry-weights", action="store_true",
                          help="corrected mode: each stage starts from the weights the previous "
@@ -145,9 +146,9 @@ def build_parser():
                     "validation set. Defaults: the published setting; --fast: the faster one "
                     "measured in the README."))
 
-    regress.add_arguments(commands.add_parser(
+    regress_command.add_arguments(commands.add_parser(
         "regress", help="regression report against the tutorial's documented accuracies",
-        description=regress.__doc__.split("\n\n")[0]))
+        description=regress_command.__doc__.split("\n\n")[0]))
     return parser
 
 
@@ -161,17 +162,17 @@ def accuracy_line(result):
     """The stacked run's last line: its accuracies, beside the documented ones only when the run
     used their setting (a faithful run at 50 epochs per stage)."""
     before, after = result.accuracy_before_finetuning, result.accuracy_after_finetuning
-    documented = (regress.DOCUMENTED["accuracy_before_finetuning"],
-                  regress.DOCUMENTED["accuracy_after_finetuning"])
-    if result.epochs == regress.DOCUMENTED_EPOCHS and not result.carry_weights:
+    documented = (plan.DOCUMENTED["accuracy_before_finetuning"],
+                  plan.DOCUMENTED["accuracy_after_finetuning"])
+    if result.epochs == plan.DOCUMENTED_EPOCHS and not result.carry_weights:
         return (f"Test accuracy: {before:.4f} before fine-tuning (tutorial {documented[0]:.4f}), "
                 f"{after:.4f} after (tutorial {documented[1]:.4f}), at the setting of the "
-                f"tutorial's documented run ({regress.DOCUMENTED_EPOCHS} epochs per stage)")
+                f"tutorial's documented run ({plan.DOCUMENTED_EPOCHS} epochs per stage)")
     setting = (f"{result.epochs} epoch{'s' * (result.epochs != 1)} per stage"
                + (", corrected mode" * result.carry_weights))
     return (f"Test accuracy: {before:.4f} before fine-tuning, {after:.4f} after ({setting}). "
             f"The tutorial's {documented[0]:.4f} and {documented[1]:.4f} belong to a faithful "
-            f"run at {regress.DOCUMENTED_EPOCHS} epochs per stage, its step-by-step section's "
+            f"run at {plan.DOCUMENTED_EPOCHS} epochs per stage, its step-by-step section's "
             f"setting: `legacy-sae stacked --documented`.")
 
 
@@ -229,7 +230,7 @@ def main(argv=None):
         if args.command == "stacked":
             from legacy_sae.stacked import DEFAULT_CHECKPOINT_DIR, stacked_auto_encoder
             result = stacked_auto_encoder(
-                epochs=regress.chosen_epochs(args), seed=args.seed,
+                epochs=regress_command.chosen_epochs(args), seed=args.seed,
                 carry_weights=args.carry_weights, data_dir=args.data_dir,
                 checkpoint_dir=args.checkpoint_dir or DEFAULT_CHECKPOINT_DIR, fresh=args.fresh,
                 figures_dir=args.figures, progress=print_progress, logdir=args.logdir)
@@ -242,12 +243,12 @@ def main(argv=None):
                 checkpoint_dir=args.checkpoint_dir, fresh=args.fresh, figures_dir=args.figures,
                 progress=print_progress, logdir=args.logdir)
             published = "; ".join(f"{name.split(',')[0]} {100 * (1 - error):.2f} %"
-                                  for name, error, _ in regress.LITERATURE)
+                                  for name, error, _ in plan.LITERATURE)
             print(f"Test accuracy: {result.test_accuracy:.4f} at the best validation epoch, "
                   f"{result.best_epoch} ({100 * result.best_validation_accuracy:.2f} % on "
                   f"validation). Published: {published}")
             return _write_result(result, args.result_json)
-        return regress.main(args)
+        return regress_command.main(args)
     except LegacySAEError as err:
         print(f"legacy-sae: error: {err}", file=sys.stderr)
         return 2

@@ -102,10 +102,10 @@ def dae_notebook():
             # Checked by nbval: the run trained, and both test errors lie in the bands measured
             # over the recorded baseline runs (the noisy inputs themselves are 0.09 and about 0.1
             # away from the clean images; the tutorial documents no figure).
-            from legacy_sae import regress
+            from legacy_sae.regression import gates, records
 
-            baseline = regress.load_baseline()
-            rows = {row["metric"]: row for row in regress.summarize(
+            baseline = records.load_baseline()
+            rows = {row["metric"]: row for row in gates.summarize(
                 [dict(kind="dae", mode="faithful", epochs=20, status="ok", result=vars(result))],
                 20, baseline)}
             print("epochs logged:", len(result.costs))
@@ -166,10 +166,10 @@ def stacked_notebook():
         code("""
             from IPython.display import Markdown
 
-            from legacy_sae import regress
+            from legacy_sae.regression import gates, plan, records, report
 
-            baseline = regress.load_baseline()
-            rows = {(row["mode"], row["metric"]): row for row in regress.summarize(
+            baseline = records.load_baseline()
+            rows = {(row["mode"], row["metric"]): row for row in gates.summarize(
                 [dict(kind="stacked", mode=mode, epochs=20, status="ok", result=vars(run))
                  for mode, run in (("faithful", faithful), ("corrected", corrected))], 20, baseline)}
             table = ["| test accuracy | faithful | corrected | faithful band (20 epochs) |",
@@ -206,9 +206,9 @@ def stacked_notebook():
             # Information, not a check: the recorded runs, not this notebook's, so nbval does
             # not compare this output. Whether the documented figures hold is judged by the
             # runs of a regression sweep: `legacy-sae regress --documented`.
-            settings = regress.settings_summary([], None, baseline)
+            settings = report.settings_summary([], None, baseline)
             for setting, (runs, _, setting_rows) in settings.items():
-                print(regress.SETTINGS[setting])
+                print(plan.SETTINGS[setting])
                 for row in setting_rows:
                     low, high = row["band"]
                     print(f"  {row['mode']:9} {row['metric']}: {100 * row['mean']:.2f} "
@@ -227,11 +227,11 @@ def stacked_notebook():
         code("""
             # Information, not a check: recorded runs and published figures (nbval does not
             # compare this output).
-            for name, _, values in regress.side_by_side(settings, regress.sda_records([], baseline)):
-                stats = regress.describe(values)
+            for name, _, values in report.side_by_side(settings, report.sda_records([], baseline)):
+                stats = gates.describe(values)
                 print(f"{name}: {100 * stats['mean']:.2f} % (min {100 * stats['min']:.2f} %) "
                       f"over {stats['n']} runs")
-            for name, error, _ in regress.LITERATURE:
+            for name, error, _ in plan.LITERATURE:
                 print(f"published, {name}: {100 * (1 - error):.2f} %")
         """, "nbval-ignore-output"),
     ]

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from legacy_sae import regress
+from legacy_sae.regression import gates
 from legacy_sae.checkpoints import LOCK_NAME
 from conftest import run_cli
 
@@ -281,7 +281,7 @@ def test_an_interrupted_sweep_keeps_its_runs_stops_its_children_and_resumes(tmp_
     assert _processes_mentioning(str(out)) == []  # no run left orphaned
     resumed = run_cli(*command[3:], cwd=tmp_path)
     # One epoch is a setting the baseline has no runs at: the sweep ends but is not gated.
-    assert resumed.returncode == regress.EXIT_NOT_GATED, resumed.stdout[-2000:]
+    assert resumed.returncode == gates.EXIT_NOT_GATED, resumed.stdout[-2000:]
     assert "2 runs planned, 1 already recorded" in resumed.stdout
 
 

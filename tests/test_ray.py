@@ -15,7 +15,7 @@ import time
 import pytest
 from ray.cluster_utils import Cluster
 
-from legacy_sae import regress
+from legacy_sae.regression import gates, records
 
 RUN_IDS = ("stacked-faithful-e1-s1", "stacked-faithful-e1-s2")
 
@@ -90,16 +90,15 @@ def cluster(request):
 def test_a_two_node_sweep_records_each_run_with_its_node_and_resumes(cluster, tmp_path):
     out = tmp_path / "sweep"
     status, stdout, stderr = finish(start_sweep(sweep_arguments(out, cluster.address), tmp_path))
-    records = [regress.load_records(out)[run_id] for run_id in RUN_IDS]
-    assert [record["status"] for record in records] == ["ok", "ok"], stdout[-3000:] + stderr
+    runs = [records.load_records(out)[run_id] for run_id in RUN_IDS]
+    assert [record["status"] for record in runs] == ["ok", "ok"], stdout[-3000:] + stderr
     # Judged as the same records judged locally are.
-    assert status == regress.exit_status(
-        regress.summarize(records, 1, regress.load_baseline()), records)
+    assert status == gates.exit_status(gates.summarize(runs, 1, records.load_baseline()), runs)
     head_ip = cluster.head_node.node_ip_address
-    assert {record["node"] for record in records} == {f"{socket.gethostname()} ({head_ip})"}
-    assert {record["ray_node"] for record in records} == {
+    assert {record["node"] for record in runs} == {f"{socket.gethostname()} ({head_ip})"}
+    assert {record["ray_node"] for record in runs} == {
         node.node_id for node in cluster.list_all_nodes()}  # one run on each node
-    for record in records:
+    for record in runs:
         assert record["executor"] == "ray" and record["seconds"] > 0
         assert set(record["result"]) >= {"accuracy_before_finetuning",
                                          "accuracy_after_finetuning"}
@@ -121,7 +120,7 @@ def test_a_run_whose_worker_is_killed_is_retried(cluster, tmp_path):
     time.sleep(2)  # the run is loading TensorFlow and MNIST
     os.kill(worker, signal.SIGKILL)
     status, stdout, stderr = finish(sweep)
-    record = regress.load_records(out)[RUN_IDS[0]]
+    record = records.load_records(out)[RUN_IDS[0]]
     assert record["status"] == "ok" and status != 1, stdout[-3000:] + stderr[-3000:]
     assert run not in processes()  # the killed worker's run went with it
     # and its scratch folder with the task that ran it again
@@ -132,10 +131,10 @@ def test_a_run_whose_worker_is_killed_is_retried(cluster, tmp_path):
 def test_a_run_whose_worker_dies_more_often_than_retried_is_recorded_failed(cluster, tmp_path):
     out = tmp_path / "sweep"
     sweep = start_sweep(sweep_arguments(out, cluster.address, runs=1), tmp_path,
-                        prelude="from legacy_sae import ray_sweep\nray_sweep.MAX_RETRIES = 0")
+                        prelude="from legacy_sae.regression import ray\nray.MAX_RETRIES = 0")
     os.kill(next(iter(wait_until(runs_in_flight, sweep).values())), signal.SIGKILL)
     status, stdout, stderr = finish(sweep)
-    record = regress.load_records(out)[RUN_IDS[0]]
+    record = records.load_records(out)[RUN_IDS[0]]
     assert status == 1 and record["status"] == "failed", stdout[-3000:] + stderr[-3000:]
     assert record["error"].startswith("Ray: the worker or node running it died, 1 times")
     assert record["executor"] == "ray"
@@ -155,7 +154,7 @@ def test_ctrl_c_cancels_every_task_and_leaves_nothing_running(cluster, tmp_path)
     assert runs_in_flight() == {}
     assert [command for _, command in processes().values()
             if command.startswith("ray::run_on_node")] == []
-    assert regress.load_records(out) == {}
+    assert records.load_records(out) == {}
 
 
 def test_a_node_that_cannot_import_legacy_sae_is_named_in_one_line(cluster, tmp_path):
@@ -193,7 +192,7 @@ def test_an_unusable_address_or_cpu_count_ends_in_one_line_before_any_run(cluste
         status, stdout, stderr = finish(start_sweep(arguments, tmp_path))
         errors = [line for line in stderr.splitlines() if line.startswith("legacy-sae:")]
         assert status == 2 and len(errors) == 1 and message in errors[0], stderr
-    assert regress.load_records(out) == {}
+    assert records.load_records(out) == {}
 
 
 def test_without_ray_the_flag_says_how_to_install_it(tmp_path):

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from legacy_sae import cli, compat, regress, stacked
+from legacy_sae import cli, compat, stacked
+from legacy_sae.regression import gates, records
 from legacy_sae.checks import LegacySAEError
 from legacy_sae.checkpoints import CheckpointError
 from conftest import read_events, run_cli
@@ -170,9 +171,9 @@ def test_full_faithful_run_lies_in_the_baseline_bands(tmp_path):
     with open(tmp_path / "result.json") as stream:
         run = dict(id="full-test", kind="stacked", mode="faithful", epochs=20, status="ok",
                    result=json.load(stream))
-    rows = regress.summarize([run], 20, regress.load_baseline())
+    rows = gates.summarize([run], 20, records.load_baseline())
     gated = [row for row in rows if row["gates_exit"]]
     assert len(gated) == 2 and all(set(row["gates"]) == {"band"} for row in gated)
     for row in gated:
-        assert regress.row_passed(row), (row["label"], run["result"][row["metric"]], row["band"])
+        assert gates.row_passed(row), (row["label"], run["result"][row["metric"]], row["band"])
     assert "belong to a faithful run at 50 epochs per stage" in result.stdout

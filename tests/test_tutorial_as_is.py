@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from conftest import REPO, TUTORIAL_DIR, run_cli
-from legacy_sae import regress
+from legacy_sae.regression import gates, records
 
 REFERENCE_DIR = os.path.join(REPO, os.pardir, "shared", "reference")
 
@@ -32,10 +32,10 @@ def test_listings_are_verbatim_copies(name):
 
 
 def assert_in_baseline_band(value, metric):
-    baseline = regress.load_baseline([os.path.join(REPO, "legacy_sae", "baselines", "e20.json")])
-    recorded = regress.metric_values(baseline, "stacked", "faithful", metric, 20)
+    baseline = records.load_baseline([os.path.join(REPO, "legacy_sae", "baselines", "e20.json")])
+    recorded = records.metric_values(baseline, "stacked", "faithful", metric, 20)
     assert len(recorded) >= 5, f"the 20-epoch baseline holds {len(recorded)} faithful runs"
-    low, high = regress.prediction_band(regress.describe(recorded))
+    low, high = gates.prediction_band(gates.describe(recorded))
     assert low <= value <= high, f"{metric} {value} outside the baseline's band {low}-{high}"
 
 

@@ -1,9 +1,10 @@
-"""`legacy-sae regress --ray [ADDRESS]`: a sweep's runs as Ray tasks on a cluster.
+"""The Ray executor (`legacy-sae regress --ray [ADDRESS]`): a sweep's runs as Ray tasks.
 
-Each planned run becomes one Ray task that runs, on some node, the very command a local run runs
-(`regress._command`), in a scratch folder there. The task sends back its exit status, its log,
+`run(todo, args, say, keep)` is an executor as `local.run` is. Each planned run becomes one Ray
+task that runs, on some node, the very command a local run runs (`plan.run_command`, through
+`local.stream_run`), in a scratch folder there. The task sends back its exit status, its log,
 its result and the files it wrote (figures, checkpoints, TensorBoard events), and the driver
-records the run with the same `regress.run_record` as a local run, adding `executor: "ray"`,
+records the run with the same `records.run_record` as a local run, adding `executor: "ray"`,
 `node` (hostname and IP) and `ray_node` (Ray's node id). Everything else a local sweep promises
 holds: a rerun skips recorded runs; Ctrl-C or SIGTERM cancels every task in flight and waits
 until each has ended; a run whose worker or node dies is retried MAX_RETRIES times by Ray, then
@@ -26,8 +27,8 @@ import tempfile
 import threading
 import time
 
-from legacy_sae import regress
 from legacy_sae.checks import LegacySAEError, positive_int, raise_terminated
+from legacy_sae.regression.records import run_record, save_record
 
 INSTALL = 'pip install "legacy-sae[ray]"'
 # Tries after the first when the worker or node running a run dies (OOM kill, lost node);
@@ -118,14 +119,14 @@ def _remove_stale_scratch():
 
 def run_on_node(spec, with_logdir):
     """The Ray task: run `spec` as a local sweep would, in a scratch folder on this node, and
-    return what the driver records. Pickled by value (see run_on_ray), so that a node without
-    legacy-sae still runs it far enough to say so."""
+    return what the driver records. Pickled by value (see run), so that a node without
+    legacy-sae still runs it far enough to say so: it imports legacy-sae's modules itself."""
     import ray
     _remove_stale_scratch()
     node = f"{socket.gethostname()} ({ray.util.get_node_ip_address()})"
     ray_node = ray.get_runtime_context().get_node_id()
     try:
-        from legacy_sae import regress as node_regress
+        from legacy_sae.regression import local, plan, records
     except ImportError as error:
         return dict(node=node, cannot_import=f"{error}")
     scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-{spec['id']}-")
@@ -140,11 +141,11 @@ def run_on_node(spec, with_logdir):
         started = time.monotonic()
         log_path = os.path.join(run_dir, spec["id"] + ".log")
         with open(log_path, "w", encoding="utf-8") as log:
-            status, log_tail = node_regress.stream_run(
-                node_regress._command(spec, scratch, logdir), log,
+            status, log_tail = local.stream_run(
+                plan.run_command(spec, scratch, logdir), log,
                 lambda message: print(message, flush=True), spec["id"], **popen_options)
         seconds = time.monotonic() - started
-        result = node_regress.take_result(os.path.join(run_dir, spec["id"] + ".result.json"))
+        result = records.take_result(os.path.join(run_dir, spec["id"] + ".result.json"))
         files = {}
         for folder, _, names in os.walk(scratch):
             for name in names:
@@ -193,17 +194,17 @@ def _outcome_record(ray, ref, spec, submitted, args):
             f"runtime environments for it (pip install \"ray[default]\"); see docs/cluster.md."
         ) from None
     except ray.exceptions.RayError as error:
-        return regress.run_record(spec, time.monotonic() - submitted, error=_gave_up(error),
-                                  executor="ray", node=None, ray_node=None)
+        return run_record(spec, time.monotonic() - submitted, error=_gave_up(error),
+                          executor="ray", node=None, ray_node=None)
     if "cannot_import" in outcome:
         raise LegacySAEError(
             f"Ray node {outcome['node']} cannot import legacy_sae ({outcome['cannot_import']}): "
             f"install it on every node ({INSTALL}), or give --ray-pip with a requirement for "
             f"it; see docs/cluster.md.")
     _write_files(outcome["files"], args)
-    return regress.run_record(spec, outcome["seconds"], outcome["status"], outcome["log_tail"],
-                              outcome["result"], executor="ray", node=outcome["node"],
-                              ray_node=outcome["ray_node"])
+    return run_record(spec, outcome["seconds"], outcome["status"], outcome["log_tail"],
+                      outcome["result"], executor="ray", node=outcome["node"],
+                      ray_node=outcome["ray_node"])
 
 
 def _cancel(ray, pending, say):
@@ -217,7 +218,7 @@ def _cancel(ray, pending, say):
     ray.wait(list(pending), num_returns=len(pending), timeout=CANCEL_WAIT)
 
 
-def run_on_ray(todo, args, say, keep):
+def run(todo, args, say, keep):
     """Run the specs as Ray tasks on the cluster at args.ray, passing each record to `keep` as it
     comes; on Ctrl-C, SIGTERM or an error every task in flight is cancelled first."""
     ray = import_ray()
@@ -242,7 +243,7 @@ def run_on_ray(todo, args, say, keep):
                     if record is None:
                         say(f"[{spec['id']}] stopped; not recorded")
                     else:
-                        regress.save_record(args.out, record, say)
+                        save_record(args.out, record, say)
                     keep(record)
         except BaseException:
             _cancel(ray, pending, say)

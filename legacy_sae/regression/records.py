@@ -1,0 +1,107 @@
+"""Run records: what one run leaves behind, made the same way by every executor, written one file
+per run in OUT/runs and read back; the recorded baselines; the machine and versions a sweep ran on.
+
+A record is the run's spec (id, kind, mode, seed, epochs) with its status ("ok" with the result
+the run wrote through --result-json, or "failed" with the reason), its seconds and where it ran
+(executor, and for Ray the node). A run stopped by a signal gets no record, so that the same
+command runs it again.
+"""
+import json
+import os
+import platform
+
+from legacy_sae.files import write_json
+from legacy_sae.regression.plan import SETTINGS
+
+# The recorded sweeps ship inside the package, in legacy_sae/baselines/.
+BASELINE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                            "baselines")
+TUTORIAL_BASELINES = tuple(os.path.join(BASELINE_DIR, f"e{epochs}.json") for epochs in SETTINGS)
+SDA_BASELINE = os.path.join(BASELINE_DIR, "sda.json")
+BASELINE_PATHS = TUTORIAL_BASELINES + (SDA_BASELINE,)
+
+# Exit statuses of a run stopped by a signal rather than failed: Ctrl-C, SIGTERM (legacy-sae's own)
+# and Python's negative "killed by signal N".
+STOPPED = (130, 143)
+
+
+def take_result(path):
+    """What a run's --result-json file holds, or None when it wrote none; the file is removed,
+    its content goes into the run's record."""
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as stream:
+        result = json.load(stream)
+    os.remove(path)
+    return result
+
+
+def run_record(spec, seconds, status=None, log_tail=(), result=None, error=None, **where):
+    """The record of a finished run, built here for every executor so that a local run's and a
+    Ray run's differ only in `where` (executor, node). Exit `status` 0 with a `result` is ok, any
+    other is failed with the tail of its log; `error` instead says why a run has no exit status
+    (Ray gave up on it). None for a run stopped by a signal: nothing is recorded, so that a
+    resumed sweep runs it again."""
+    if error is None and (status in STOPPED or status < 0):
+        return None
+    record = dict(spec, seconds=round(seconds, 1), **where)
+    if error is not None:
+        record.update(status="failed", error=error)
+    elif status == 0 and result is not None:
+        record.update(status="ok", result=result)
+    else:
+        record.update(status="failed", error=f"exit status {status}\n" + "\n".join(log_tail))
+    return record
+
+
+def save_record(out, record, say):
+    write_json(os.path.join(out, "runs", record["id"] + ".json"), record, indent=1)
+    say(f"[{record['id']}] {record['status']} after {record['seconds']} s")
+
+
+def load_records(out):
+    run_dir = os.path.join(out, "runs")
+    if not os.path.isdir(run_dir):
+        return {}
+    records = {}
+    for name in sorted(os.listdir(run_dir)):
+        if name.endswith(".json") and not name.endswith(".result.json"):
+            with open(os.path.join(run_dir, name), encoding="utf-8") as stream:
+                record = json.load(stream)
+            records[record["id"]] = record
+    return records
+
+
+def load_baseline(paths=BASELINE_PATHS):
+    """The runs of the baseline sweeps in `paths` (results.json files), together."""
+    runs = []
+    for path in paths:
+        with open(path, encoding="utf-8") as stream:
+            runs += json.load(stream)["runs"]
+    return runs
+
+
+def metric_values(records, kind, mode, metric, epochs):
+    """The values of `metric` in the successful runs of kind and mode at `epochs` per stage (any,
+    for the SdA)."""
+    return [r["result"][metric] for r in records
+            if r["status"] == "ok" and r["kind"] == kind and r["mode"] == mode
+            and (kind == "sda" or r["epochs"] == epochs)]
+
+
+def independent_of(baseline_records, records):
+    """The baseline runs that are not among `records`: a sweep is never judged against itself
+    (as when the sweep that recorded a baseline is rendered again)."""
+    def identity(run):
+        return run.get("id"), json.dumps(run.get("result"), sort_keys=True, default=repr)
+    own = {identity(r) for r in records}
+    return [r for r in baseline_records if identity(r) not in own]
+
+
+def environment(packages=("tensorflow", "numpy", "matplotlib", "legacy-sae")):
+    """The machine and the versions of `packages` that a result was measured with."""
+    from importlib import metadata
+    return dict(
+        machine=dict(platform=platform.platform(), processor=platform.machine(),
+                     cpus=os.cpu_count(), python=platform.python_version()),
+        versions={name: metadata.version(name) for name in packages})
