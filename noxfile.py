@@ -1,6 +1,6 @@
 """The TensorFlow matrix: legacy-sae beside each TensorFlow release it supports.
 
-    pip install nox && nox -s tf            # every release, 2.15 to 2.21 (about 5 min each)
+    pip install nox && nox -s tf            # every release, 2.15 to 2.21 (about 10 min each)
     nox -s "tf(2.18)"                      # one release
 
 Each session makes a fresh Python 3.11 virtualenv (3.11 is the one version every release in the
@@ -12,7 +12,7 @@ The measured table is in docs/dependencies.md.
 """
 import nox
 
-# Keep in step with legacy_sae.SUPPORTED_TENSORFLOW and setup.py's install_requires.
+# Keep in step with OLDEST and NEWEST in legacy_sae/compat/versions.py and setup.py's ranges.
 TENSORFLOW_RELEASES = ["2.15", "2.16", "2.17", "2.18", "2.19", "2.20", "2.21"]
 
 MATRIX_TESTS = ["tests/test_compat.py", "tests/test_runner.py", "tests/test_tf1_code.py",

@@ -190,6 +190,10 @@ def _interrupted(args, stop):
     if args.command == "dae":
         return (f"legacy-sae: {how}. The DAE tutorial keeps no checkpoint; nothing else was "
                 f"lost."), status
+    from legacy_sae.compat import startup
+    if not startup.imported():  # looking for checkpoints would import TensorFlow again
+        return (f"legacy-sae: {how} while TensorFlow was loading, before the run began; "
+                f"nothing was saved."), status
     if args.command == "sda":
         from legacy_sae.sda import interrupted_message
         return interrupted_message(how, args.checkpoint_dir), status

@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 
 import pytest
@@ -283,6 +284,29 @@ def test_an_interrupted_sweep_keeps_its_runs_stops_its_children_and_resumes(tmp_
     # One epoch is a setting the baseline has no runs at: the sweep ends but is not gated.
     assert resumed.returncode == gates.EXIT_NOT_GATED, resumed.stdout[-2000:]
     assert "2 runs planned, 1 already recorded" in resumed.stdout
+
+
+@pytest.mark.parametrize("command", ["stacked", "sda"])
+def test_a_stop_while_tensorflow_loads_ends_in_one_line(tmp_path, command):
+    """SIGTERM can come while TensorFlow is still importing (a sweep stopped just after starting
+    a run): the message must not import it again, which fails on a half-imported TensorFlow."""
+    code = textwrap.dedent(f"""
+        import sys
+        from legacy_sae.checks import Terminated
+        from legacy_sae.compat import startup
+
+        def stopped_while_loading():
+            raise Terminated()  # as raise_terminated does when SIGTERM arrives here
+
+        startup._import_quietly = stopped_while_loading
+        from legacy_sae.cli import main
+        sys.exit(main(["{command}", "--checkpoint-dir", "ck"]))
+    """)
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 143, result.stderr[-2000:]
+    assert result.stderr == ("legacy-sae: stopped (SIGTERM) while TensorFlow was loading, before "
+                             "the run began; nothing was saved.\n")
 
 
 def test_ctrl_c_in_a_script_run_as_is_ends_in_one_line(tmp_path):

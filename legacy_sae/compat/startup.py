@@ -54,6 +54,12 @@ def import_tensorflow():
     return _tensorflow
 
 
+def imported():
+    """Whether TensorFlow finished importing in this process (a stop while it loads leaves it
+    half-imported, and importing it again then fails)."""
+    return _tensorflow is not None
+
+
 def _import_quietly():
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     sys.stderr.flush()
