@@ -2,6 +2,7 @@
 
     pip install nox && nox -s tf            # every release, 2.15 to 2.21 (about 10 min each)
     nox -s "tf(2.18)"                      # one release
+    nox -s "tf(2.15)" -- tests/test_compat.py   # one release, only the test files named
 
 Each session makes a fresh Python 3.11 virtualenv (3.11 is the one version every release in the
 range publishes wheels for), installs that TensorFlow with the tf-keras of the same minor
@@ -29,5 +30,5 @@ def tf(session, release):
     session.run("python", "-c", "import sys; from importlib.metadata import version; print("
                 "'Python', sys.version.split()[0], *(f'| {name} {version(name)}' for name in "
                 "('tensorflow', 'tf-keras', 'numpy')))")
-    session.run("pytest", "-m", "not full", "-p", "no:cacheprovider", *MATRIX_TESTS,
-                *session.posargs)
+    session.run("pytest", "-m", "not full", "-p", "no:cacheprovider",
+                *(session.posargs or MATRIX_TESTS))

@@ -46,8 +46,10 @@ setup(
         # nbclient executes notebooks: the extension test, and notebooks/build.py.
         # setuptools 70.1+ builds wheels without the `wheel` package: test_packaging builds one
         # offline from this environment (no build isolation), in a venv that may hold neither.
-        "test": ["pytest>=8", "nbval>=0.11", "ipykernel>=6", "nbclient>=0.10", "setuptools>=70.1",
-                 "ray==2.60.*"],
+        # pytest-xdist runs the suite on every core (pytest.ini): most tests wait on one
+        # single-threaded TensorFlow import in a child process.
+        "test": ["pytest>=8", "pytest-xdist>=3", "nbval>=0.11", "ipykernel>=6", "nbclient>=0.10",
+                 "setuptools>=70.1", "ray==2.60.*"],
         # regress --ray on a Ray cluster (in "test" too, so CI tests it); checked beside TF 2.21.
         "ray": ["ray==2.60.*"],
     },

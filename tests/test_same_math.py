@@ -55,6 +55,13 @@ def test_dae_port_prints_what_the_listing_prints(tmp_path):
         ["dae", "--epochs", 3])
     assert len(listing) == 2  # epochs 0 and 2
     assert port == listing
+    # What `legacy-sae run` leaves in the listing's empty folder: the MNIST it reads from
+    # MNIST-data/ (placed, not downloaded) and its two figures.
+    folder = tmp_path / "listing"
+    assert sorted(os.listdir(folder / "MNIST-data")) == sorted(
+        ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
+         "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"])
+    assert sorted(os.listdir(folder / "figures")) == ["dae_tutorial-01.png", "dae_tutorial-02.png"]
 
 
 def test_stacked_port_prints_what_the_listing_prints(tmp_path):
