@@ -1,9 +1,17 @@
 """Shared helpers. Tests marked `full` run the tutorial at its full length (minutes each)."""
 import os
+import signal
 import subprocess
 import sys
 
 import pytest
+
+# A pytest started in the background by a shell without job control (`pytest &` in a script)
+# inherits SIGINT ignored, and so would every run it starts; the Ctrl-C tests need runs that
+# Ctrl-C reaches, as from a terminal. (A Python handler, unlike an ignored signal, is not
+# inherited by the children.)
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TUTORIAL_DIR = os.path.join(REPO, "examples", "tutorial")
