@@ -13,10 +13,23 @@ import pytest
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
+# The files with the longest tests, longest first, and run first: pytest-xdist hands out whole
+# files in collection order (pytest.ini), and a long file started last runs alone at the end
+# while the other core waits.
+LONGEST_FILES = ["test_notebooks.py", "test_tutorial_as_is.py", "test_faults.py",
+                 "test_stacked.py", "test_reference.py", "test_regress.py", "test_ray.py",
+                 "test_same_math.py"]
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TUTORIAL_DIR = os.path.join(REPO, "examples", "tutorial")
 # TF1-era, TF 0.x and Python 2 scripts written for the tests (test_tf1_code, test_tf0_py2)
 SCRIPTS = os.path.join(REPO, "tests", "tf1_scripts")
+
+
+def pytest_collection_modifyitems(items):
+    """LONGEST_FILES first; the order within each file is kept (a stable sort)."""
+    rank = {name: position for position, name in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 def run_cli(*args, cwd=None, timeout=900, **kwargs):
