@@ -6,6 +6,7 @@
   legacy-sae stacked [options]                      the stacked autoencoder port
   legacy-sae sda [options]                          a stacked denoising autoencoder as published
   legacy-sae regress [options]                      regression report over several runs
+  legacy-sae reference SCRIPT [options]             runs of a script on real TensorFlow 1.x
 """
 import argparse
 import dataclasses
@@ -16,6 +17,7 @@ import sys
 from legacy_sae import preflight
 from legacy_sae.checks import LegacySAEError, Terminated, raise_terminated, writable_dir
 from legacy_sae.files import write_json
+from legacy_sae.reference import command as reference_command
 from legacy_sae.regression import command as regress_command, plan
 
 
@@ -149,6 +151,9 @@ def build_parser():
     regress_command.add_arguments(commands.add_parser(
         "regress", help="regression report against the tutorial's documented accuracies",
         description=regress_command.__doc__.split("\n\n")[0]))
+    reference_command.add_arguments(commands.add_parser(
+        "reference", help="run a TF1-era script on real TensorFlow 1.x, N times, recorded",
+        description=reference_command.__doc__.split("\n\n")[0]))
     return parser
 
 
@@ -252,6 +257,8 @@ def main(argv=None):
                   f"{result.best_epoch} ({100 * result.best_validation_accuracy:.2f} % on "
                   f"validation). Published: {published}")
             return _write_result(result, args.result_json)
+        if args.command == "reference":
+            return reference_command.main(args)
         return regress_command.main(args)
     except LegacySAEError as err:
         print(f"legacy-sae: error: {err}", file=sys.stderr)

@@ -1,13 +1,17 @@
-"""The package's layout: no import circle anywhere in legacy_sae/, and the regression package's
-modules, one job each, depending only downwards (plan, records, gates, report, then the
-executors, then the command)."""
+"""The package's layout: no import circle anywhere in legacy_sae/, and the modules of the
+regression and reference packages, one job each, depending only downwards (regression: plan,
+records, gates, report, then the executors, then the command; reference: the environments, the
+runs, the command, above the regression package, which never imports it)."""
 import ast
 import os
+
+import pytest
 
 from conftest import REPO
 
 PACKAGE = os.path.join(REPO, "legacy_sae")
-REGRESSION_ORDER = ["plan", "records", "gates", "report", "local", "ray", "command"]
+ORDER = {"regression": ["plan", "records", "gates", "report", "local", "ray", "command"],
+         "reference": ["environments", "runs", "command"]}
 
 
 def module_name(path):
@@ -87,18 +91,27 @@ def test_find_circle_sees_one():
     assert find_circle({"a": {"b"}, "b": set()}) is None
 
 
-def test_regression_modules_import_only_those_below_them():
+@pytest.mark.parametrize("package", sorted(ORDER))
+def test_modules_import_only_those_below_them(package):
     graph = import_graph()
-    for position, name in enumerate(REGRESSION_ORDER):
-        below = {f"legacy_sae.regression.{other}" for other in REGRESSION_ORDER[:position]}
-        inside = {m for m in graph[f"legacy_sae.regression.{name}"]
-                  if m.startswith("legacy_sae.regression")}
+    for position, name in enumerate(ORDER[package]):
+        below = {f"legacy_sae.{package}.{other}" for other in ORDER[package][:position]}
+        inside = {m for m in graph[f"legacy_sae.{package}.{name}"]
+                  if m.startswith(f"legacy_sae.{package}")}
         assert inside <= below, f"{name} imports {sorted(inside - below)}"
 
 
-def test_each_regression_module_says_its_job_in_under_300_lines():
-    for name in REGRESSION_ORDER:
-        path = os.path.join(PACKAGE, "regression", f"{name}.py")
+def test_the_regression_package_never_imports_the_reference_package():
+    graph = import_graph()
+    for name in ORDER["regression"]:
+        assert not {m for m in graph[f"legacy_sae.regression.{name}"]
+                    if m.startswith("legacy_sae.reference")}, name
+
+
+@pytest.mark.parametrize("package", sorted(ORDER))
+def test_each_module_says_its_job_in_under_300_lines(package):
+    for name in ORDER[package]:
+        path = os.path.join(PACKAGE, package, f"{name}.py")
         with open(path, encoding="utf-8") as stream:
             source = stream.read()
         assert ast.get_docstring(ast.parse(source)), name

@@ -15,6 +15,10 @@ Output in --out: `report.md` (also printed), `results.json` (every run, statisti
 versions), `report.png`, and `runs/` with one record and one log per run. Rerunning the same
 command with the same --out skips the runs already recorded, failed ones included; delete a
 run's record in `runs/` to run it again.
+
+`--judge DIR` runs nothing: it judges the runs recorded in DIR/runs by another command, such as
+the as-is runs of `legacy-sae reference stacked_tutorial.py --legacy-sae --out DIR`, or those of
+a results.json file (a recorded sweep), against the baseline, with the report in --out.
 """
 import datetime
 import os
@@ -55,6 +59,10 @@ def add_arguments(parser):
     parser.add_argument("--logdir", default=None, metavar="DIR",
                         help="TensorBoard events of each run in DIR/RUN-ID (view all with: "
                              "tensorboard --logdir DIR)")
+    parser.add_argument("--judge", default=None, metavar="DIR",
+                        help="run nothing; judge the runs recorded in DIR/runs (as "
+                             "`legacy-sae reference --out DIR` records them), or in a "
+                             "results.json file")
     parser.add_argument("--baseline", action="append", metavar="FILE",
                         help="results.json of a baseline sweep that sets the bands; repeat for "
                              "several (default: the recorded sweeps in legacy_sae/baselines/)")
@@ -80,6 +88,19 @@ def chosen_epochs(args):
     return positive_int(LISTING_EPOCHS if epochs is None else epochs, "--epochs")
 
 
+def judged_runs(folder):
+    """The runs recorded in `folder`/runs (or in the results.json file `folder`), and their
+    epochs per stage."""
+    runs = (records.load_baseline([folder]) if os.path.isfile(folder)
+            else list(records.load_records(folder).values()))
+    epochs = sorted({r["epochs"] for r in runs if r.get("kind") == "stacked"})
+    if not runs or len(epochs) != 1:
+        found = "no run records" if not runs else f"stacked runs at {epochs or 'no'} epochs"
+        raise LegacySAEError(f"--judge {folder!r}: {found}; give a folder whose runs/ holds the "
+                             f"records of stacked runs at one setting.")
+    return runs, epochs[0]
+
+
 def main(args):
     for name in ("runs", "jobs"):
         positive_int(getattr(args, name), f"--{name}")
@@ -92,6 +113,16 @@ def main(args):
         if not os.path.exists(path):
             raise LegacySAEError(f"No baseline file at {path!r}: give the results.json of a "
                                  f"baseline sweep, or leave --baseline out.")
+    if args.judge is not None:
+        runs, args.epochs = judged_runs(args.judge)
+        return judge(runs, args)
+    runs = sweep_runs(args)
+    return runs if isinstance(runs, int) else judge(runs, args)
+
+
+def sweep_runs(args):
+    """The sweep's runs, planned, run where not yet recorded; or the exit status of a sweep that
+    stopped before they all ended."""
     lock = threading.Lock()
 
     def say(message):
@@ -125,7 +156,11 @@ def main(args):
         say(f"legacy-sae: {len(unrecorded)} runs were stopped before they ended and are not "
             f"recorded ({', '.join(unrecorded)}); the same command runs them again.")
         return 1
-    runs = [recorded[spec["id"]] for spec in specs]
+    return [recorded[spec["id"]] for spec in specs]
+
+
+def judge(runs, args):
+    """Report on `runs` against the baseline, write it to --out, and return the exit status."""
     baseline = records.load_baseline(args.baseline or records.BASELINE_PATHS)
     rows = gates.summarize(runs, args.epochs, baseline)
     settings = report.settings_summary(runs, args.epochs, baseline)
@@ -137,10 +172,10 @@ def main(args):
     status = gates.exit_status(rows, runs)
     write_json(os.path.join(args.out, "results.json"), dict(
         created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        settings=dict(runs=args.runs, mode=args.mode, epochs=args.epochs, seed=args.seed,
-                      dae=args.mode != "sda" and not args.no_dae,
-                      band_coverage=gates.BAND_COVERAGE,
-                      drift_false_alarm=gates.DRIFT_FALSE_ALARM),
+        settings=dict(**(dict(judged=args.judge) if args.judge is not None else dict(
+            runs=args.runs, mode=args.mode, epochs=args.epochs, seed=args.seed,
+            dae=args.mode != "sda" and not args.no_dae)),
+            band_coverage=gates.BAND_COVERAGE, drift_false_alarm=gates.DRIFT_FALSE_ALARM),
         **records.environment(), documented=plan.DOCUMENTED, summary=rows, exit_status=status,
         runs=runs),
         indent=1)

@@ -16,16 +16,23 @@ each with its false-alarm rate for runs that behave as the baseline's:
 * documented: at the documented 50 epochs per stage, with at least five faithful runs, each
   documented accuracy inside the 99.9 % band for one run made from this sweep's runs (the
   documented figures are one run of the tutorial's); 0.1 % per figure.
+* equivalence, against a baseline recorded on real TensorFlow 1.x (`legacy-sae reference`):
+  the difference of the means (this sweep minus TF 1.x) with its 90 % Welch interval, set
+  against a margin per metric (EQUIVALENCE_MARGINS). Inside the margin on both sides, the two
+  one-sided tests at 5 % each say "equivalent" (passes); an interval wholly outside it says
+  "different" (fails); one that crosses it says neither: too few runs to tell (not gated). A
+  sweep whose true difference is at the margin is called equivalent at most 5 % of the time.
 
-Only the faithful rows gate the exit status; the corrected and SdA rows inform. The statistics
-(describe, t_quantile, prediction_band, drift_detectable_shift) are pure functions of numbers.
+Only the faithful and as-is rows gate the exit status; the corrected and SdA rows inform. The
+statistics (describe, t_quantile, prediction_band, drift_detectable_shift, difference_interval,
+equivalence) are pure functions of numbers.
 """
 import functools
 import math
 import statistics
 
 from legacy_sae.regression.plan import DOCUMENTED, DOCUMENTED_EPOCHS, METRICS
-from legacy_sae.regression.records import independent_of, metric_values
+from legacy_sae.regression.records import independent_of, metric_values, reference_values
 
 BAND_COVERAGE = 0.999
 DRIFT_FALSE_ALARM = 0.01
@@ -33,6 +40,13 @@ DRIFT_MIN_RUNS = 3       # with fewer, drift limits would be no more than a narr
 DRIFT_POWER = 0.99       # the power the report states the drift gate's detectable shift at
 DOCUMENTED_MIN_RUNS = 5  # fewer runs make too loose a band to judge the documented figures by
 EXIT_NOT_GATED = 3
+EQUIVALENCE_CONFIDENCE = 0.90  # two one-sided tests at 5 % each
+# How far legacy-sae's mean may lie from real TensorFlow 1.x's and still count as the same
+# result, in accuracy (0.005 = 0.5 points). About one run-to-run sd of each at 20 epochs (0.52
+# and 0.15 points in legacy_sae/baselines/e20.json), and a tenth of the gap fine-tuning closes:
+# smaller than any difference a reader of the tutorial's figures would act on.
+EQUIVALENCE_MARGINS = {"accuracy_before_finetuning": 0.005, "accuracy_after_finetuning": 0.002}
+GATING_MODES = ("faithful", "as-is")
 GATES = {"band": f"each run inside the baseline's {100 * BAND_COVERAGE:g} % band for one run; "
                  f"false alarm {100 * (1 - BAND_COVERAGE):g} % per run and metric",
          "drift": f"with {DRIFT_MIN_RUNS} runs or more, the sweep's mean inside the baseline's "
@@ -42,7 +56,12 @@ GATES = {"band": f"each run inside the baseline's {100 * BAND_COVERAGE:g} % band
          "documented": f"each documented accuracy inside the {100 * BAND_COVERAGE:g} % band made "
                        f"from this sweep's runs, at {DOCUMENTED_EPOCHS} epochs with "
                        f"{DOCUMENTED_MIN_RUNS} or more runs; false alarm "
-                       f"{100 * (1 - BAND_COVERAGE):g} % per figure"}
+                       f"{100 * (1 - BAND_COVERAGE):g} % per figure",
+         "equivalence": f"against a baseline run on real TensorFlow 1.x, the "
+                        f"{100 * EQUIVALENCE_CONFIDENCE:g} % interval of the difference of means "
+                        f"inside the margin (0.5 points before fine-tuning, 0.2 after); at most "
+                        f"{50 * (1 - EQUIVALENCE_CONFIDENCE):g} % of sweeps whose true "
+                        f"difference is at the margin pass"}
 
 
 def describe(values):
@@ -107,6 +126,35 @@ def drift_detectable_shift(n_reference, n_new, power=DRIFT_POWER, trials=20000):
     return high, caught(0.0)
 
 
+def difference_interval(values, reference, confidence=EQUIVALENCE_CONFIDENCE):
+    """(difference of the means, [low, high]): mean(values) - mean(reference) with its two-sided
+    `confidence` interval by Welch's t (no equal variances assumed; Welch-Satterthwaite degrees
+    of freedom, rounded down, which widens the interval a little). Both need two values or
+    more."""
+    a, b = describe(values), describe(reference)
+    var_a, var_b = a["sd"] ** 2 / a["n"], b["sd"] ** 2 / b["n"]
+    difference = a["mean"] - b["mean"]
+    if var_a + var_b == 0:
+        return difference, [difference, difference]
+    df = (var_a + var_b) ** 2 / (var_a ** 2 / (a["n"] - 1) + var_b ** 2 / (b["n"] - 1))
+    half = t_quantile(1 - (1 - confidence) / 2, max(1, math.floor(df))) * math.sqrt(var_a + var_b)
+    return difference, [difference - half, difference + half]
+
+
+def equivalence(values, reference, margin):
+    """The two one-sided tests as an interval: "equivalent" when the 90 % interval of the
+    difference lies inside (-margin, margin), "different" when it lies wholly outside, else
+    "not shown"; with the difference and its interval."""
+    difference, (low, high) = difference_interval(values, reference)
+    if -margin < low and high < margin:
+        verdict = "equivalent"
+    elif high < -margin or low > margin:
+        verdict = "different"
+    else:
+        verdict = "not shown"
+    return dict(verdict=verdict, difference=difference, interval=[low, high], margin=margin)
+
+
 def documented_check(values, documented):
     """Whether a documented figure lies in the band for one run made from this sweep's own runs:
     True/False with at least DOCUMENTED_MIN_RUNS runs, None (not judged) with fewer."""
@@ -120,7 +168,7 @@ def summarize(records, epochs, baseline_records=()):
     """One row per metric with runs: statistics, and the verdict of each gate (module docstring).
 
     gates: {gate: True (passed) / False (failed)} of the gates that applied; not_gated: why the
-    others did not. Only the faithful rows gate the exit status (gates_exit)."""
+    others did not. Only the faithful and as-is rows gate the exit status (gates_exit)."""
     reference_runs = independent_of(baseline_records, records)
     rows = []
     for kind, mode, metric, label in METRICS:
@@ -128,12 +176,13 @@ def summarize(records, epochs, baseline_records=()):
         if not values:
             continue
         stats = describe(values)
-        reference = metric_values(reference_runs, kind, mode, metric, epochs)
-        row = dict(kind=kind, mode=mode, metric=metric, label=label, **stats,
+        reference, engine = reference_values(reference_runs, kind, mode, metric, epochs)
+        row = dict(kind=kind, mode=mode, metric=metric, label=label, **stats, engine=engine,
                    documented=(DOCUMENTED.get(metric) if kind == "stacked" and mode == "faithful"
                                and epochs == DOCUMENTED_EPOCHS else None),
                    reference=describe(reference) if reference else None, band=None, drift=None,
-                   outside=0, gates={}, not_gated=[], gates_exit=(mode == "faithful"))
+                   outside=0, gates={}, not_gated=[], gates_exit=mode in GATING_MODES,
+                   equivalence=None)
         if len(reference) >= 2:
             row["band"] = prediction_band(row["reference"])
             row["outside"] = sum(not row["band"][0] <= v <= row["band"][1] for v in values)
@@ -152,6 +201,16 @@ def summarize(records, epochs, baseline_records=()):
             row["not_gated"].append("the baseline's runs at this setting are this sweep's own")
         else:
             row["not_gated"].append("no baseline at this setting")
+        if engine and metric in EQUIVALENCE_MARGINS:
+            if min(len(values), len(reference)) >= 2:
+                row["equivalence"] = equivalence(values, reference, EQUIVALENCE_MARGINS[metric])
+                if row["equivalence"]["verdict"] != "not shown":
+                    row["gates"]["equivalence"] = row["equivalence"]["verdict"] == "equivalent"
+                else:
+                    row["not_gated"].append("equivalence: the interval crosses the margin, "
+                                            "too few runs to tell")
+            else:
+                row["not_gated"].append("equivalence: 2 runs or more needed on each side")
         if row["documented"] is not None:
             held = documented_check(values, row["documented"])
             if held is None:

@@ -21,11 +21,12 @@ METRICS = [
     ("stacked", mode, metric, label)
     for metric, label in (("accuracy_before_finetuning", "accuracy before fine-tuning"),
                           ("accuracy_after_finetuning", "accuracy after fine-tuning"))
-    for mode in ("faithful", "corrected")
+    for mode in ("faithful", "corrected", "as-is")
 ] + [("dae", "faithful", "gaussian_mse", "DAE test MSE, gaussian noise 0.3"),
      ("dae", "faithful", "salt_pepper_mse", "DAE test MSE, 15 % pixels inverted"),
      ("sda", "fast", "test_accuracy", "SdA test accuracy at the best validation epoch")]
 MODE_NAMES = {"faithful": "faithful", "corrected": "corrected (carry weights)",
+              "as-is": "as-is (`legacy-sae run` on the listing)",
               "fast": "SdA (`legacy-sae sda --fast`)"}
 
 # Published MNIST test errors of stacked denoising autoencoders (reference rows, not re-run here),

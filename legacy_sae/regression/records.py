@@ -89,6 +89,20 @@ def metric_values(records, kind, mode, metric, epochs):
             and (kind == "sda" or r["epochs"] == epochs)]
 
 
+def reference_values(baseline_records, kind, mode, metric, epochs):
+    """(values, engine) that a row of `mode` is judged against: the baseline's runs of the same
+    kind and mode (engine None); else, for the rows of the tutorial's listing (faithful port,
+    as-is runner), the baseline's runs on real TensorFlow 1.x (`legacy-sae reference`, modes
+    "tensorflow-VERSION"), with that engine's name."""
+    same = metric_values(baseline_records, kind, mode, metric, epochs)
+    if same or mode not in ("faithful", "as-is"):
+        return same, None
+    engines = sorted({r["mode"] for r in baseline_records if r["mode"].startswith("tensorflow-")})
+    for engine in engines[:1]:
+        return metric_values(baseline_records, kind, engine, metric, epochs), engine
+    return [], None
+
+
 def independent_of(baseline_records, records):
     """The baseline runs that are not among `records`: a sweep is never judged against itself
     (as when the sweep that recorded a baseline is rendered again)."""

@@ -5,7 +5,8 @@ alarms and the drift gate's power, the tutorial's two settings side by side, and
 stacking beside the published SdA results. Rendering only: the verdicts come from `gates`.
 """
 from legacy_sae.regression.gates import (BAND_COVERAGE, DOCUMENTED_MIN_RUNS, DRIFT_FALSE_ALARM,
-                                         DRIFT_POWER, EXIT_NOT_GATED, GATES, describe,
+                                         DRIFT_POWER, EQUIVALENCE_CONFIDENCE, EXIT_NOT_GATED,
+                                         GATES, describe,
                                          documented_check, prediction_band, row_passed)
 from legacy_sae.regression.plan import (DOCUMENTED, DOCUMENTED_EPOCHS, LISTING_EPOCHS,
                                         LITERATURE, METRICS, MODE_NAMES, SETTINGS)
@@ -38,7 +39,8 @@ def verdict(row):
         text = "not gated: " + "; ".join(row["not_gated"])
     else:
         failed = {"band": f"{row['outside']} outside band", "drift": "mean drifted",
-                  "documented": "documented figure outside this sweep's band"}
+                  "documented": "documented figure outside this sweep's band",
+                  "equivalence": f"different from {row['engine']}"}
         text = "PASS" if passed else "FAIL, " + ", ".join(
             failed[gate] for gate, held in row["gates"].items() if not held)
     return text if row["gates_exit"] else text + " (info)"
@@ -156,6 +158,30 @@ def _settings_table(settings):
     return lines
 
 
+def equivalence_section(rows):
+    """This sweep beside real TensorFlow 1.x, where the baseline was recorded on it."""
+    judged = [row for row in rows if row["equivalence"] is not None]
+    if not judged:
+        return []
+    engine = judged[0]["engine"].replace("tensorflow-", "TensorFlow ")
+    lines = ["", f"## Beside real {engine}", "",
+             f"The difference of the means (this sweep minus {engine}) with its "
+             f"{100 * EQUIVALENCE_CONFIDENCE:g} % interval, against the margin within which the "
+             f"two count as the same result (two one-sided tests).", "",
+             f"| metric | mode | this sweep | {engine} | difference | "
+             f"{100 * EQUIVALENCE_CONFIDENCE:g} % interval | margin | verdict |",
+             "|---|---|---|---|---|---|---|---|"]
+    for row in judged:
+        test, reference = row["equivalence"], row["reference"]
+        lines.append(f"| {row['label']} | {MODE_NAMES[row['mode']]} | {_pct(row['mean'])} ± "
+                     f"{_pct(row['sd'])} ({row['n']}) | {_pct(reference['mean'])} ± "
+                     f"{_pct(reference['sd'])} ({reference['n']}) | "
+                     f"{100 * test['difference']:+.2f} points | {100 * test['interval'][0]:+.2f} "
+                     f"to {100 * test['interval'][1]:+.2f} | ± {100 * test['margin']:.1f} | "
+                     f"{test['verdict']} |")
+    return lines
+
+
 def render_markdown(rows, records, epochs, settings, sda):
     """The report; `epochs` is the sweep's epochs per stage, None for an SdA sweep."""
     ok = [r for r in records if r["status"] == "ok"]
@@ -180,6 +206,7 @@ def render_markdown(rows, records, epochs, settings, sda):
                      f"| {fmt(row['mean'])} | {sd} | {fmt(row['min'])} | {fmt(row['max'])} | "
                      f"{band} | {limits} | {row['n']} | {verdict(row)} |")
     lines += ["", "## Gates", "", *gates_summary(rows)]
+    lines += equivalence_section(rows)
     lines += ["", "## The tutorial's two settings", "",
               f"Its complete listing trains {LISTING_EPOCHS} epochs per stage; its step-by-step "
               f"section, whose run gave the documented accuracies, {DOCUMENTED_EPOCHS}. Each "

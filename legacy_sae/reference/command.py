@@ -1,0 +1,122 @@
+"""`legacy-sae reference SCRIPT`: the unmodified script run N times on real TensorFlow 1.x (a
+Python 3.6 virtualenv made once), or with --legacy-sae through `legacy-sae run`, each run in a
+fresh folder, offline and headless, every run recorded in OUT/runs/ and all of them in
+OUT/results.json, whose runs `legacy-sae regress --baseline` reads.
+
+Runs already recorded in OUT are kept and not run again, so a larger --runs only adds runs; a
+failed run is recorded as failed. OUT holds the runs of one script (by content): another script
+needs another --out.
+"""
+import datetime
+import hashlib
+import os
+import statistics
+
+from legacy_sae.checks import LegacySAEError, Terminated, positive_int, writable_dir
+from legacy_sae.files import write_json
+from legacy_sae.reference import environments, runs
+from legacy_sae.regression import records
+
+DEFAULT_TF = "1.8.0"  # the tutorial's own, 2018
+
+
+def add_arguments(parser):
+    parser.add_argument("script", metavar="SCRIPT", help="the TF1-era Python file, unmodified")
+    parser.add_argument("args", nargs="*", metavar="ARGS", help="arguments passed to the script")
+    parser.add_argument("--tf", default=DEFAULT_TF, metavar="VERSION",
+                        help=f"the TensorFlow release to run it on (default: {DEFAULT_TF}; "
+                             f"0.12.1 to 1.15.5 have Python 3.6 wheels)")
+    parser.add_argument("--legacy-sae", action="store_true",
+                        help="run it through `legacy-sae run` instead (the as-is runner, on this "
+                             "TensorFlow), recorded the same way")
+    parser.add_argument("--runs", type=int, default=1, help="how many runs in OUT (default: 1)")
+    parser.add_argument("--out", default="reference", metavar="DIR",
+                        help="the runs' records and results.json (default: ./reference)")
+    parser.add_argument("--python", default=None, metavar="PATH",
+                        help="the Python 3.6 to build the TensorFlow environment with (default: "
+                             "python3.6 on PATH, else pyenv's)")
+
+
+def script_digest(script):
+    with open(script, "rb") as stream:
+        return hashlib.sha256(stream.read()).hexdigest()
+
+
+def check_out(out, script):
+    """OUT is writable and holds no runs of another script (by content)."""
+    writable_dir(out, "--out folder")
+    results = os.path.join(out, "results.json")
+    if os.path.exists(results):
+        previous = records.load_baseline([results])
+        others = {r["script"]["sha256"] for r in previous} - {script_digest(script)}
+        if others:
+            raise LegacySAEError(f"{out!r} holds runs of another version of "
+                                 f"{os.path.basename(script)} (or another script); give this "
+                                 f"one its own --out.")
+
+
+def engine(args, say):
+    """(Python of the engine or None for legacy-sae, its record fields)."""
+    if args.legacy_sae:
+        found = records.environment()
+        return None, dict(mode="as-is", engine=f"legacy-sae {found['versions']['legacy-sae']}",
+                          versions=found["versions"], machine=found["machine"])
+    env_python = environments.ensure(args.tf, args.python, say)
+    found = environments.recorded_versions(args.tf)
+    return env_python, dict(mode=f"tensorflow-{found['tensorflow']}",
+                            engine=f"tensorflow {found['tensorflow']}", versions=found,
+                            machine=records.environment(())["machine"])
+
+
+def summary_lines(kept):
+    """Mean +- sd of the last value of each printed figure over the successful runs."""
+    ok = [r for r in kept if r["status"] == "ok"]
+    lines = [f"{len(ok)} of {len(kept)} runs ok"]
+    for template in (ok[0]["result"]["printed"] if ok else {}):
+        values = [r["result"]["printed"][template][-1][-1] for r in ok
+                  if template in r["result"]["printed"]]
+        spread = f" ± {statistics.stdev(values):.6g}" if len(values) > 1 else ""
+        lines.append(f"  {template}: {statistics.fmean(values):.6g}{spread} (n = {len(values)})")
+    return lines
+
+
+def main(args, say=print):
+    script = os.path.abspath(args.script)
+    if not os.path.isfile(script):
+        raise LegacySAEError(f"no script at {args.script!r}.")
+    positive_int(args.runs, "--runs")
+    check_out(args.out, script)
+    engine_python, fields = engine(args, say)
+    name = os.path.splitext(os.path.basename(script))[0]
+    tag = "legacy-sae" if args.legacy_sae else f"tf{args.tf}"
+    kept = {run_id: record for run_id, record in records.load_records(args.out).items()
+            if run_id.startswith(f"{name}-{tag}-")}
+    todo = [f"{name}-{tag}-r{k}" for k in range(1, args.runs + 1)
+            if f"{name}-{tag}-r{k}" not in kept]
+    say(f"{args.runs} runs of {os.path.basename(script)} on {fields['engine']}: "
+        f"{args.runs - len(todo)} already recorded in {args.out}, {len(todo)} to run")
+    for run_id in todo:
+        spec = dict(id=run_id, kind="stacked" if name == "stacked_tutorial" else "script",
+                    **fields, script=dict(name=os.path.basename(script),
+                                          sha256=script_digest(script), args=args.args))
+        say(f"[{run_id}] started")
+        try:
+            record = runs.execute(spec, script, args.args, engine_python, args.out)
+        except (KeyboardInterrupt, Terminated) as stop:
+            record, status = None, 130 if isinstance(stop, KeyboardInterrupt) else 143
+        else:
+            status = 130
+        if record is None:
+            say(f"[{run_id}] stopped; not recorded. The runs recorded in {args.out} are kept, and "
+                f"the same command resumes.")
+            return status
+        records.save_record(args.out, record, say)
+        kept[run_id] = record
+    everything = list(records.load_records(args.out).values())
+    write_json(os.path.join(args.out, "results.json"),
+               dict(created=datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                    settings=dict(script=os.path.basename(script), args=args.args),
+                    runs=everything), indent=1)
+    for line in summary_lines([kept[i] for i in sorted(kept)]):
+        say(line)
+    return 0 if all(r["status"] == "ok" for r in kept.values()) else 1

@@ -1,0 +1,146 @@
+"""Runs of one unmodified script on an engine, each in a fresh folder, and their records.
+
+An engine is real TensorFlow 1.x (a Python of `environments`) or legacy-sae (`legacy-sae run`,
+the as-is runner). Each run gets a new empty folder holding only a copy of the script, with the
+bundled MNIST placed where the script's `read_data_sets(...)` calls point, so that neither
+engine downloads; figures go to matplotlib's Agg backend (nothing opens a window). What the run
+prints is kept whole in OUT/runs/ID.out and .err; its record, OUT/runs/ID.json, has the fields of
+a `regress` record (id, kind, mode, seed, epochs, seconds, status, result), so that the gates
+judge one the same as the other, plus the engine, its versions and the run's peak memory.
+
+The numbers a run prints are its result: every line with numbers becomes a template, the line
+with each number replaced by {} (`Epoch {}/{}  average cost {}`), with the values of each time
+it was printed. For the tutorial's stacked listing the two `Accuracy: {}` lines are also named
+as `regress` names them.
+"""
+import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from legacy_sae.checks import LegacySAEError
+
+# input_data.BUNDLED_DIR, named here because that module imports TensorFlow, which a run on real
+# TensorFlow 1.x never needs.
+BUNDLED_MNIST_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                 "data")
+
+NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.])")
+ACCURACY = "Accuracy: {}"
+# The stacked listing prints the test accuracy twice: after the softmax stage, then fine-tuned.
+STACKED_LISTING_METRICS = ("accuracy_before_finetuning", "accuracy_after_finetuning")
+EPOCH_LINE = "Epoch {}/{}  average cost {}"
+
+
+def mnist_folders(script):
+    """The folders, as written, that the script's `read_data_sets(...)` calls read MNIST from
+    (a string literal as first or `train_dir` argument); a script that names it otherwise gets
+    the folders it creates itself, which legacy-sae's loader then fills from its bundled copy."""
+    with open(script, "rb") as stream:
+        try:
+            tree = ast.parse(stream.read())
+        except SyntaxError:
+            return []
+    folders = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")
+                                                  ) == "read_data_sets":
+            arguments = node.args[:1] + [k.value for k in node.keywords if k.arg == "train_dir"]
+            folders += [a.value for a in arguments
+                        if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    return folders
+
+
+def printed_figures(stdout):
+    """{template: [[numbers of the first time it was printed], [the second], ...]}."""
+    figures = {}
+    for line in stdout.splitlines():
+        numbers = NUMBER.findall(line)
+        if numbers:
+            template = NUMBER.sub("{}", line.strip())
+            figures.setdefault(template, []).append([float(n) for n in numbers])
+    return figures
+
+
+def named_result(script_name, figures):
+    """The metrics `regress` names, for the tutorial's stacked listing; {} for any other."""
+    accuracies = figures.get(ACCURACY, [])
+    if script_name == "stacked_tutorial.py" and len(accuracies) == 2:
+        return {name: values[0] for name, values in zip(STACKED_LISTING_METRICS, accuracies)}
+    return {}
+
+
+def epochs_of(figures):
+    """The listing's epochs per stage from its `Epoch {}/{}` lines, None without them."""
+    lines = figures.get(EPOCH_LINE)
+    return int(lines[0][1]) if lines else None
+
+
+def prepare_folder(script, top):
+    """A fresh folder `top`/work holding a copy of `script`, with MNIST where it reads it."""
+    work = os.path.join(top, "work")
+    os.makedirs(work)
+    shutil.copy(script, work)
+    for folder in mnist_folders(script):
+        target = os.path.normpath(os.path.join(work, folder))
+        if not target.startswith(top + os.sep):
+            raise LegacySAEError(f"{os.path.basename(script)} reads MNIST from {folder!r}, outside "
+                                 f"the run's folder; legacy-sae places MNIST only inside it.")
+        os.makedirs(target, exist_ok=True)
+        for name in sorted(os.listdir(BUNDLED_MNIST_DIR)):
+            if name.endswith(".gz") and not os.path.exists(os.path.join(target, name)):
+                shutil.copy(os.path.join(BUNDLED_MNIST_DIR, name), target)
+    return work
+
+
+def engine_command(engine_python, script_name, args):
+    """How an engine runs the script: real TensorFlow's Python runs it as `python SCRIPT`;
+    legacy-sae (engine_python None) as `legacy-sae run SCRIPT`."""
+    if engine_python is None:
+        return [sys.executable, "-m", "legacy_sae", "run", script_name, *args]
+    return [engine_python, script_name, *args]
+
+
+def execute(spec, script, args, engine_python, out):
+    """Run `spec` (id, kind, mode, engine) once in a fresh folder; write and return its record.
+    None when it was stopped by Ctrl-C or SIGTERM (nothing recorded, so it runs again)."""
+    run_dir = os.path.join(out, "runs")
+    os.makedirs(run_dir, exist_ok=True)
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
+    with tempfile.TemporaryDirectory(prefix="legacy-sae-reference-") as top:
+        work = prepare_folder(script, os.path.realpath(top))
+        started = time.monotonic()
+        with open(os.path.join(run_dir, spec["id"] + ".out"), "w", encoding="utf-8") as stdout, \
+                open(os.path.join(run_dir, spec["id"] + ".err"), "w", encoding="utf-8") as stderr:
+            process = subprocess.Popen(engine_command(engine_python, os.path.basename(script),
+                                                      args),
+                                       cwd=work, stdout=stdout, stderr=stderr, env=env)
+            try:
+                _, wait_status, usage = os.wait4(process.pid, 0)
+            except BaseException:
+                process.terminate()
+                process.wait()
+                raise
+        seconds = time.monotonic() - started
+    status = os.waitstatus_to_exitcode(wait_status)
+    if status in (130, 143) or status < 0:
+        return None
+    with open(os.path.join(run_dir, spec["id"] + ".out"), encoding="utf-8",
+              errors="replace") as stream:
+        figures = printed_figures(stream.read())
+    record = dict(spec, seed=None, epochs=epochs_of(figures), seconds=round(seconds, 1),
+                  peak_rss_mib=round(usage.ru_maxrss / 1024, 1))
+    if status == 0:
+        record.update(status="ok", result=dict(named_result(os.path.basename(script), figures),
+                                               printed=figures))
+    else:
+        with open(os.path.join(run_dir, spec["id"] + ".err"), encoding="utf-8",
+                  errors="replace") as stream:
+            tail = stream.read().splitlines()[-15:]
+        record.update(status="failed", error=f"exit status {status}\n" + "\n".join(tail),
+                      result=dict(printed=figures))
+    return record
