@@ -80,6 +80,15 @@ def summary_lines(kept):
     return lines
 
 
+def write_results(out, script, script_args):
+    """OUT/results.json: every run recorded in OUT, rewritten after each run so that a sweep
+    stopped halfway leaves a baseline of the runs it made."""
+    write_json(os.path.join(out, "results.json"),
+               dict(created=datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                    settings=dict(script=os.path.basename(script), args=script_args),
+                    runs=list(records.load_records(out).values())), indent=1)
+
+
 def main(args, say=print):
     script = os.path.abspath(args.script)
     if not os.path.isfile(script):
@@ -112,11 +121,8 @@ def main(args, say=print):
             return status
         records.save_record(args.out, record, say)
         kept[run_id] = record
-    everything = list(records.load_records(args.out).values())
-    write_json(os.path.join(args.out, "results.json"),
-               dict(created=datetime.datetime.now(datetime.timezone.utc).isoformat(),
-                    settings=dict(script=os.path.basename(script), args=args.args),
-                    runs=everything), indent=1)
+        write_results(args.out, script, args.args)
+    write_results(args.out, script, args.args)
     for line in summary_lines([kept[i] for i in sorted(kept)]):
         say(line)
     return 0 if all(r["status"] == "ok" for r in kept.values()) else 1
