@@ -98,9 +98,9 @@ def reference_values(baseline_records, kind, mode, metric, epochs):
     if same or mode not in ("faithful", "as-is"):
         return same, None
     engines = sorted({r["mode"] for r in baseline_records if r["mode"].startswith("tensorflow-")})
-    for engine in engines[:1]:
-        return metric_values(baseline_records, kind, engine, metric, epochs), engine
-    return [], None
+    if not engines:
+        return [], None
+    return metric_values(baseline_records, kind, engines[0], metric, epochs), engines[0]
 
 
 def independent_of(baseline_records, records):
