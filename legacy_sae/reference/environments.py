@@ -4,9 +4,9 @@ once under the user's cache folder and reused.
 TensorFlow 0.12.1 to 1.15.5 publish wheels for Python 3.6 (and none for the Pythons that run
 TensorFlow 2.15+), so the engine a TF1-era script was written for runs here in its own
 interpreter. pip 18, which Python 3.6 ships, cannot install the manylinux2014 wheels of the
-packages TensorFlow needs and compiles grpcio from source for half an hour; pip 21.3.1, the last
-release for Python 3.6, takes the wheels: the environment is made with it. matplotlib below 3.4
-is the last with Python 3.6 wheels.
+packages TensorFlow needs and compiles grpcio from source (still compiling after 10 minutes
+here); pip 21.3.1, the last release for Python 3.6, takes the wheels: the environment is made
+with it. matplotlib below 3.4 is the last with Python 3.6 wheels.
 """
 import glob
 import json
