@@ -100,14 +100,15 @@ def main(args, say=print):
     tag = "legacy-sae" if args.legacy_sae else f"tf{args.tf}"
     kept = {run_id: record for run_id, record in records.load_records(args.out).items()
             if run_id.startswith(f"{name}-{tag}-")}
-    todo = [f"{name}-{tag}-r{k}" for k in range(1, args.runs + 1)
-            if f"{name}-{tag}-r{k}" not in kept]
+    todo = [run_id for run_id in (f"{name}-{tag}-r{k}" for k in range(1, args.runs + 1))
+            if run_id not in kept]
     say(f"{args.runs} runs of {os.path.basename(script)} on {fields['engine']}: "
         f"{args.runs - len(todo)} already recorded in {args.out}, {len(todo)} to run")
+    about_script = dict(name=os.path.basename(script), sha256=script_digest(script),
+                        args=args.args)
     for run_id in todo:
         spec = dict(id=run_id, kind="stacked" if name == "stacked_tutorial" else "script",
-                    **fields, script=dict(name=os.path.basename(script),
-                                          sha256=script_digest(script), args=args.args))
+                    **fields, script=about_script)
         say(f"[{run_id}] started")
         try:
             record = runs.execute(spec, script, args.args, engine_python, args.out)

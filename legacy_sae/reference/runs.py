@@ -23,6 +23,7 @@ import tempfile
 import time
 
 from legacy_sae.checks import LegacySAEError
+from legacy_sae.regression.records import STOPPED
 
 # input_data.BUNDLED_DIR, named here because that module imports TensorFlow, which a run on real
 # TensorFlow 1.x never needs.
@@ -127,7 +128,7 @@ def execute(spec, script, args, engine_python, out):
                 raise
         seconds = time.monotonic() - started
     status = os.waitstatus_to_exitcode(wait_status)
-    if status in (130, 143) or status < 0:
+    if status in STOPPED or status < 0:
         return None
     with open(os.path.join(run_dir, spec["id"] + ".out"), encoding="utf-8",
               errors="replace") as stream:
