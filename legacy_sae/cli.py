@@ -7,6 +7,7 @@
   legacy-sae sda [options]                          a stacked denoising autoencoder as published
   legacy-sae regress [options]                      regression report over several runs
   legacy-sae reference SCRIPT [options]             runs of a script on real TensorFlow 1.x
+  legacy-sae compare SCRIPT [options]               a script on real TensorFlow 1.x and here
 """
 import argparse
 import dataclasses
@@ -17,7 +18,7 @@ import sys
 from legacy_sae import preflight
 from legacy_sae.checks import LegacySAEError, Terminated, raise_terminated, writable_dir
 from legacy_sae.files import write_json
-from legacy_sae.reference import command as reference_command
+from legacy_sae.reference import command as reference_command, compare as compare_command
 from legacy_sae.regression import command as regress_command, plan
 
 
@@ -154,6 +155,10 @@ def build_parser():
     reference_command.add_arguments(commands.add_parser(
         "reference", help="run a TF1-era script on real TensorFlow 1.x, N times, recorded",
         description=reference_command.__doc__.split("\n\n")[0]))
+    compare_command.add_arguments(commands.add_parser(
+        "compare", help="a TF1-era script on real TensorFlow 1.x and on legacy-sae, figure by "
+                        "figure",
+        description=compare_command.__doc__.split("\n\n")[0]))
     return parser
 
 
@@ -259,6 +264,8 @@ def main(argv=None):
             return _write_result(result, args.result_json)
         if args.command == "reference":
             return reference_command.main(args)
+        if args.command == "compare":
+            return compare_command.main(args)
         return regress_command.main(args)
     except LegacySAEError as err:
         print(f"legacy-sae: error: {err}", file=sys.stderr)

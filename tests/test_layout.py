@@ -11,7 +11,8 @@ from conftest import REPO
 
 PACKAGE = os.path.join(REPO, "legacy_sae")
 ORDER = {"regression": ["plan", "records", "gates", "report", "local", "ray", "command"],
-         "reference": ["environments", "runs", "command"]}
+         "reference": ["environments", "runs", "comparison", "report", "command",
+                       "compare"]}
 
 
 def module_name(path):

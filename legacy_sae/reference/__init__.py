@@ -3,5 +3,8 @@ written for, beside legacy-sae on the same machine.
 
   environments  one Python 3.6 virtualenv per TensorFlow release, made once in the cache folder
   runs          one run in a fresh folder on either engine, and its record
+  comparison    two engines' runs figure by figure: agree, differ, too few, not comparable
+  report        `compare`'s Markdown and plot
   command       `legacy-sae reference`: N runs, recorded and reused
+  compare       `legacy-sae compare`: N runs on each engine, alternating, then the comparison
 """

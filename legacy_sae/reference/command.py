@@ -55,17 +55,73 @@ def check_out(out, script):
                                  f"one its own --out.")
 
 
-def engine(args, say):
-    """(Python of the engine or None for legacy-sae, its record fields)."""
-    if args.legacy_sae:
-        found = records.environment()
-        return None, dict(mode="as-is", engine=f"legacy-sae {found['versions']['legacy-sae']}",
-                          versions=found["versions"], machine=found["machine"])
-    env_python = environments.ensure(args.tf, args.python, say)
-    found = environments.recorded_versions(args.tf)
+def tensorflow_engine(tf_version, python, say):
+    """(the Python of the TensorFlow `tf_version` environment, made once; its record fields)."""
+    env_python = environments.ensure(tf_version, python, say)
+    found = environments.recorded_versions(tf_version)
     return env_python, dict(mode=f"tensorflow-{found['tensorflow']}",
                             engine=f"tensorflow {found['tensorflow']}", versions=found,
                             machine=records.environment(())["machine"])
+
+
+def legacy_sae_engine():
+    """(None: `legacy-sae run` in this environment; its record fields)."""
+    found = records.environment()
+    return None, dict(mode="as-is", engine=f"legacy-sae {found['versions']['legacy-sae']}",
+                      versions=found["versions"], machine=found["machine"])
+
+
+def run_ids(script, tag, count):
+    """The ids of runs 1 to `count` of `script` on the engine tagged `tag`."""
+    name = os.path.splitext(os.path.basename(script))[0]
+    return [f"{name}-{tag}-r{k}" for k in range(1, count + 1)]
+
+
+def missing_package_line(record, engine_python):
+    """The one line for a run that stopped at an import of a package its engine lacks, else
+    None. Such a run says nothing about the script, so it is not recorded."""
+    found = runs.MISSING_MODULE.search(record.get("error", ""))
+    if record["status"] != "failed" or not found or found.group(1).startswith("tensorflow"):
+        return None
+    pip = f"{engine_python} -m pip" if engine_python else "pip"
+    return (f"the script imports {found.group(1)!r}, which the {record['engine']} environment "
+            f"lacks: install the package that provides it (`{pip} install PACKAGE`) and run "
+            f"the same command again.")
+
+
+def run_missing(plan, script, script_args, out, say):
+    """Run, in order, the runs of `plan` ([(run_id, engine_python, fields)]) not yet recorded in
+    `out`, saving each record and rewriting results.json after each. Returns ({run_id: record}
+    of the plan's runs, None), or (..., 130 / 143) when Ctrl-C or SIGTERM stopped a run (it is
+    not recorded, so the same command resumes with it)."""
+    recorded = records.load_records(out)
+    kept = {run_id: recorded[run_id] for run_id, _, _ in plan if run_id in recorded}
+    about_script = dict(name=os.path.basename(script), sha256=script_digest(script),
+                        args=script_args)
+    name = os.path.basename(script)
+    for run_id, engine_python, fields in plan:
+        if run_id in kept:
+            continue
+        spec = dict(id=run_id, kind="stacked" if name == "stacked_tutorial.py" else "script",
+                    **fields, script=about_script)
+        say(f"[{run_id}] started")
+        try:
+            record = runs.execute(spec, script, script_args, engine_python, out)
+        except (KeyboardInterrupt, Terminated) as stop:
+            record, status = None, 130 if isinstance(stop, KeyboardInterrupt) else 143
+        else:
+            status = 130
+        if record is None:
+            say(f"[{run_id}] stopped; not recorded. The runs recorded in {out} are kept, and "
+                f"the same command resumes.")
+            return kept, status
+        missing = missing_package_line(record, engine_python)
+        if missing:
+            raise LegacySAEError(missing)
+        records.save_record(out, record, say)
+        kept[run_id] = record
+        write_results(out, script, script_args)
+    return kept, None
 
 
 def summary_lines(kept):
@@ -95,35 +151,19 @@ def main(args, say=print):
         raise LegacySAEError(f"no script at {args.script!r}.")
     positive_int(args.runs, "--runs")
     check_out(args.out, script)
-    engine_python, fields = engine(args, say)
-    name = os.path.splitext(os.path.basename(script))[0]
-    tag = "legacy-sae" if args.legacy_sae else f"tf{args.tf}"
-    kept = {run_id: record for run_id, record in records.load_records(args.out).items()
-            if run_id.startswith(f"{name}-{tag}-")}
-    todo = [run_id for run_id in (f"{name}-{tag}-r{k}" for k in range(1, args.runs + 1))
-            if run_id not in kept]
+    if args.legacy_sae:
+        (engine_python, fields), tag = legacy_sae_engine(), "legacy-sae"
+    else:
+        (engine_python, fields), tag = tensorflow_engine(args.tf, args.python, say), f"tf{args.tf}"
+    plan = [(run_id, engine_python, fields) for run_id in run_ids(script, tag, args.runs)]
+    done = sum(run_id in records.load_records(args.out) for run_id, _, _ in plan)
     say(f"{args.runs} runs of {os.path.basename(script)} on {fields['engine']}: "
-        f"{args.runs - len(todo)} already recorded in {args.out}, {len(todo)} to run")
-    about_script = dict(name=os.path.basename(script), sha256=script_digest(script),
-                        args=args.args)
-    for run_id in todo:
-        spec = dict(id=run_id, kind="stacked" if name == "stacked_tutorial" else "script",
-                    **fields, script=about_script)
-        say(f"[{run_id}] started")
-        try:
-            record = runs.execute(spec, script, args.args, engine_python, args.out)
-        except (KeyboardInterrupt, Terminated) as stop:
-            record, status = None, 130 if isinstance(stop, KeyboardInterrupt) else 143
-        else:
-            status = 130
-        if record is None:
-            say(f"[{run_id}] stopped; not recorded. The runs recorded in {args.out} are kept, and "
-                f"the same command resumes.")
-            return status
-        records.save_record(args.out, record, say)
-        kept[run_id] = record
+        f"{done} already recorded in {args.out}, {args.runs - done} to run")
+    kept, stopped = run_missing(plan, script, args.args, args.out, say)
+    if stopped:
+        return stopped
+    if done == args.runs:  # nothing ran: results.json as the runs in OUT are now
         write_results(args.out, script, args.args)
-    write_results(args.out, script, args.args)
     for line in summary_lines([kept[i] for i in sorted(kept)]):
         say(line)
     return 0 if all(r["status"] == "ok" for r in kept.values()) else 1

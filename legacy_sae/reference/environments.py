@@ -16,6 +16,12 @@ import subprocess
 
 from legacy_sae.checks import LegacySAEError
 
+# PyPI's TensorFlow releases with a Linux wheel for Python 3.6 up to the last of TF 1.x, as pip
+# 21.3.1 listed them on 2026-12-07 (0.12.0 and every earlier release have none for 3.6).
+RELEASES = ("0.12.1", "1.0.0", "1.0.1", "1.1.0", "1.2.0", "1.2.1", "1.3.0", "1.4.0", "1.4.1",
+            "1.5.0", "1.5.1", "1.6.0", "1.7.0", "1.7.1", "1.8.0", "1.9.0", "1.10.0", "1.10.1",
+            "1.11.0", "1.12.0", "1.12.2", "1.12.3", "1.13.1", "1.13.2", "1.14.0", "1.15.0",
+            "1.15.2", "1.15.3", "1.15.4", "1.15.5")
 PIP = "pip<22"
 PACKAGES = ("matplotlib<3.4",)
 PYTHON_VERSION = "3.6"
@@ -65,6 +71,14 @@ def find_python(python=None):
                          f"(`{PYENV_HINT}`) or pass --python PATH.")
 
 
+def check_release(tf_version):
+    """A LegacySAEError naming the releases there are, for a version without a Python 3.6 wheel."""
+    if tf_version not in RELEASES:
+        raise LegacySAEError(f"TensorFlow {tf_version!r} has no Python {PYTHON_VERSION} wheel to "
+                             f"run it on; --tf takes {RELEASES[0]} to {RELEASES[-1]}: "
+                             f"{', '.join(RELEASES)}.")
+
+
 def environment_dir(tf_version):
     return os.path.join(cache_dir(), f"tensorflow-{tf_version}")
 
@@ -88,6 +102,7 @@ def ensure(tf_version, python=None, say=print):
     built in a partial folder of this process's own that replaces nothing until every install
     has succeeded, so a failed or stopped install is made again from the start next time, and
     two commands making it at once each finish with one whole environment."""
+    check_release(tf_version)
     folder = environment_dir(tf_version)
     env_python = os.path.join(folder, "bin", "python")
     if os.path.exists(os.path.join(folder, "versions.json")):

@@ -35,6 +35,8 @@ ACCURACY = "Accuracy: {}"
 # The stacked listing prints the test accuracy twice: after the softmax stage, then fine-tuned.
 STACKED_LISTING_METRICS = ("accuracy_before_finetuning", "accuracy_after_finetuning")
 EPOCH_LINE = "Epoch {}/{}  average cost {}"
+# The last line of a run that stopped at an import of a package its engine does not have.
+MISSING_MODULE = re.compile(r"^ModuleNotFoundError: No module named '([^']+)'\s*\Z", re.M)
 
 
 def mnist_folders(script):
