@@ -1,6 +1,8 @@
-"""Speed of the tutorial's two runs against the compute floor, a plain port and Keras 3.
+"""Speed of the tutorial's two runs against the compute floor, a plain port, Keras 3 and real
+TensorFlow 1.8.
 
-    python benchmarks/benchmark.py [--epochs 20] [--out benchmark-results]
+    python benchmarks/benchmark.py [--epochs 20] [--repeats 1] [--variants ...] [--kinds ...]
+                                   [--out benchmark-results]
 
 In one invocation, each in its own process so that none sees another's TensorFlow state:
 
@@ -11,18 +13,27 @@ In one invocation, each in its own process so that none sees another's TensorFlo
   (b)    legacy-sae faithful: legacy_sae.dae and legacy_sae.stacked as shipped
   (c)    keras: the same networks, batch size, epochs and optimizer with Keras 3 model.fit
   (d)    as-is: the unmodified listings run by `legacy-sae run` (only training_epochs replaced)
+  (e)    tf1.8: the same listings on real TensorFlow 1.8 (Python 3.6, `legacy-sae reference`'s
+         environment); left out, with the reason, where no Python 3.6 is found
 
-It prints a Markdown table (also written with the JSON to --out). The last lines read
-`faithful stacked speedup over plain port: N.NN` and `as-is runner over faithful port: N.NN`.
+Each variant's seconds exclude its TensorFlow import; its peak memory is the whole process's.
+With --repeats N the variants alternate N times and each cell is the median run. It prints a
+Markdown table (also written with the JSON to --out). Its last lines read
+`faithful stacked speedup over plain port: N.NN`, `as-is runner over faithful port: N.NN`, and
+where (e) ran, `as-is over TF 1.8: N.NN` and `faithful over TF 1.8: N.NN` (stacked, seconds).
 """
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
+from legacy_sae.checks import LegacySAEError
 from legacy_sae.files import write_json
+from legacy_sae.reference import environments, runs
 from legacy_sae.regression import records
 
 LISTINGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "examples",
@@ -101,25 +112,56 @@ def time_legacy_sae(kind, epochs):
                 accuracies=[result.accuracy_before_finetuning, result.accuracy_after_finetuning])
 
 
-def time_as_is(kind, epochs):
-    import contextlib
-    import tempfile
-    from legacy_sae import compat, runner
-    compat.tf1()
+def listing_folder(kind, epochs):
+    """A fresh folder with the unmodified listing (only training_epochs replaced) and MNIST
+    where it reads it; (the folder, the listing's name)."""
     listing = f"{'dae' if kind == 'dae' else 'stacked'}_tutorial.py"
     with open(os.path.join(LISTINGS, listing), encoding="utf-8") as stream:
         source = stream.read()
     assert source.count("training_epochs = 20") == 1
-    work = os.path.join(tempfile.mkdtemp(), "run")  # the stacked listing reads ../MNIST-data
-    os.makedirs(work)
-    with open(os.path.join(work, listing), "w", encoding="utf-8") as stream:
+    top = os.path.realpath(tempfile.mkdtemp())
+    edited = os.path.join(top, "edited", listing)
+    os.makedirs(os.path.dirname(edited))
+    with open(edited, "w", encoding="utf-8") as stream:
         stream.write(source.replace("training_epochs = 20", f"training_epochs = {epochs}"))
+    return runs.prepare_folder(edited, top), listing
+
+
+def time_as_is(kind, epochs):
+    import contextlib
+    from legacy_sae import compat, runner
+    compat.tf1()
+    work, listing = listing_folder(kind, epochs)
     os.chdir(work)
     start = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):  # stdout carries this step's JSON only
         status = runner.run_script(listing, figures_dir="figures")
     assert status == 0, f"{listing} exited with {status}"
     return dict(total=time.perf_counter() - start, stages={})
+
+
+# Run inside TensorFlow 1.8's Python 3.6: the listing timed after TensorFlow's import, as in (d).
+TF1_TIMER = """import contextlib, json, runpy, sys, time
+import tensorflow
+start = time.perf_counter()
+with contextlib.redirect_stdout(sys.stderr):
+    runpy.run_path(sys.argv[1], run_name="__main__")
+print(json.dumps(dict(total=time.perf_counter() - start, stages={})))
+"""
+
+
+def tf18_python():
+    """The TensorFlow 1.8 environment's Python (made once), or the reason there is none."""
+    try:
+        return environments.ensure("1.8.0", say=lambda line: print(line, file=sys.stderr)), None
+    except LegacySAEError as error:
+        return None, str(error)
+
+
+def tf18_command(kind, epochs):
+    """(e) runs in TensorFlow 1.8's own interpreter, from the listing's folder."""
+    work, listing = listing_folder(kind, epochs)
+    return [tf18_python()[0], "-c", TF1_TIMER, listing], work
 
 
 def time_plain(kind, epochs):
@@ -184,92 +226,152 @@ def time_keras(kind, epochs):
 
 
 VARIANTS = {"plain": time_plain, "legacy-sae": time_legacy_sae, "keras": time_keras,
-            "as-is": time_as_is}
+            "as-is": time_as_is, "tf1.8": None}  # (e) runs in another Python: tf18_command
 LABELS = {"plain": "(a) plain tf.compat.v1 port", "legacy-sae": "(b) legacy-sae faithful",
-          "keras": "(c) Keras 3 model.fit", "as-is": "(d) as-is: legacy-sae run on the listing"}
+          "keras": "(c) Keras 3 model.fit", "as-is": "(d) as-is: legacy-sae run on the listing",
+          "tf1.8": "(e) the listing on real TF 1.8"}
 
 
 STAGED = ("plain", "legacy-sae", "keras")  # the variants timed per stage
 
 
-def in_subprocess(argv):
-    result = subprocess.run([sys.executable, os.path.abspath(__file__), *argv],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"benchmark step {argv} failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def in_subprocess(variant, kind, epochs):
+    """One variant's run in a process of its own: its JSON result plus the process's peak
+    memory (MiB)."""
+    if variant == "tf1.8":
+        command, cwd = tf18_command(kind, epochs)
+    else:
+        command, cwd = [sys.executable, os.path.abspath(__file__), "--variant", variant,
+                        *(["--kind", kind, "--epochs", str(epochs)] if kind else [])], None
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        process = subprocess.Popen(command, cwd=cwd, stdout=stdout, stderr=stderr,
+                                   env=dict(os.environ, MPLBACKEND="Agg"))
+        _, status, usage = os.wait4(process.pid, 0)
+        stdout.seek(0)
+        stderr.seek(0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit(f"benchmark step {variant} {kind} failed:\n{stderr.read()[-3000:]}")
+        result = json.loads(stdout.read().strip().splitlines()[-1])
+    return dict(result, peak_mib=usage.ru_maxrss / 1024)
 
 
-def report(results, epochs, rate):
+def median_run(repeats):
+    """The repeat with the median total (the lower middle one of an even number), with every
+    repeat's total and peak memory beside it."""
+    ordered = sorted(repeats, key=lambda run: run["total"])
+    return dict(ordered[(len(ordered) - 1) // 2], totals=[run["total"] for run in repeats],
+                peak_mib=statistics.median(run["peak_mib"] for run in repeats))
+
+
+def ratio(results, variant, over, kind="stacked"):
+    """seconds of `variant` over those of `over`, None when either did not run."""
+    if kind not in results.get(variant, {}) or kind not in results.get(over, {}):
+        return None
+    return results[variant][kind]["total"] / results[over][kind]["total"]
+
+
+def _cell(value):
+    return "" if value is None else f"{value:.2f}"
+
+
+def report(results, epochs, rate, kinds, repeats, skipped):
     flops = run_flops(epochs)
     floors = {"dae": flops["dae"] / (rate * 1e9),
               "stacked": sum(flops["stacked"].values()) / (rate * 1e9)}
     env = records.environment(("tensorflow", "keras", "numpy", "legacy-sae"))
     machine = env["machine"]
-    lines = [f"# legacy-sae benchmark, {epochs} epochs per stage",
+    lines = [f"# legacy-sae benchmark, {epochs} epochs per stage"
+             + (f", median of {repeats} alternating repeats" if repeats > 1 else ""),
              "", f"{machine['platform']}, {machine['cpus']} CPUs, Python {machine['python']}, "
              + ", ".join(f"{k} {v}" for k, v in env["versions"].items()),
              f"matmul at the tutorial's shapes: {rate:.1f} GFLOP/s; FLOPs: DAE "
              f"{flops['dae'] / 1e12:.2f} T, stacked {sum(flops['stacked'].values()) / 1e12:.2f} T",
-             "", "| run | variant | seconds | / floor | / (a) | / (c) |", "|---|---|---|---|---|---|"]
-    for kind in ("dae", "stacked"):
-        lines.append(f"| {kind} | compute floor | {floors[kind]:.1f} | 1.00 | | |")
-        for variant in VARIANTS:
-            seconds = results[variant][kind]["total"]
-            lines.append(f"| {kind} | {LABELS[variant]} | {seconds:.1f} | "
-                         f"{seconds / floors[kind]:.2f} | "
-                         f"{seconds / results['plain'][kind]['total']:.2f} | "
-                         f"{seconds / results['keras'][kind]['total']:.2f} |")
-    lines += ["", "Stacked run per stage, seconds (ms per step):", "",
-              "| stage | floor | " + " | ".join(LABELS[v] for v in STAGED) + " |",
-              "|---|---|" + "---|" * len(STAGED)]
+             "", "| run | variant | seconds | peak MiB | / floor | / (a) | / (c) |",
+             "|---|---|---|---|---|---|---|"]
+    for kind in kinds:
+        lines.append(f"| {kind} | compute floor | {floors[kind]:.1f} | | 1.00 | | |")
+        for variant in results:
+            run = results[variant][kind]
+            spread = (f" ({min(run['totals']):.1f}-{max(run['totals']):.1f})"
+                      if len(run["totals"]) > 1 else "")
+            lines.append(f"| {kind} | {LABELS[variant]} | {run['total']:.1f}{spread} | "
+                         f"{run['peak_mib']:.0f} | {run['total'] / floors[kind]:.2f} | "
+                         f"{_cell(ratio(results, variant, 'plain', kind))} | "
+                         f"{_cell(ratio(results, variant, 'keras', kind))} |")
+    if skipped:
+        lines.append(f"- {LABELS['tf1.8']}: not run: {skipped}")
+    staged = [v for v in STAGED if v in results and "stacked" in results[v]]
     steps = epochs * STEPS_PER_EPOCH
-    for stage, stage_flops in flops["stacked"].items():
-        cells = [f"{results[v]['stacked']['stages'].get(stage, float('nan')):.1f} "
-                 f"({1000 * results[v]['stacked']['stages'].get(stage, float('nan')) / steps:.2f})"
-                 for v in STAGED]
-        lines.append(f"| {stage} | {stage_flops / (rate * 1e9):.1f} | " + " | ".join(cells) + " |")
-    lines += ["", "Where (a)'s time goes, seconds (ms per step):", "", "| part | seconds |",
-              "|---|---|"]
-    for kind in ("dae", "stacked"):
-        for part, seconds in sorted(results["plain"][kind]["parts"].items()):
-            lines.append(f"| {kind} {part} | {seconds:.1f} ({1000 * seconds / steps:.2f}) |")
-    speedup = results["plain"]["stacked"]["total"] / results["legacy-sae"]["stacked"]["total"]
-    as_is = results["as-is"]["stacked"]["total"] / results["legacy-sae"]["stacked"]["total"]
-    lines += ["", "Accuracies (stacked, before / after fine-tuning; Keras: after): "
-              + "; ".join(f"{v}: {results[v]['stacked'].get('accuracies')}" for v in STAGED),
-              "", f"faithful stacked speedup over plain port: {speedup:.2f}",
-              f"as-is runner over faithful port: {as_is:.2f}"]
-    return "\n".join(lines), dict(epochs=epochs, matmul_gflops=rate, flops=flops, floors=floors,
-                                  environment=env, results=results, speedup=speedup,
-                                  as_is_over_faithful=as_is)
+    if staged:
+        lines += ["", "Stacked run per stage, seconds (ms per step):", "",
+                  "| stage | floor | " + " | ".join(LABELS[v] for v in staged) + " |",
+                  "|---|---|" + "---|" * len(staged)]
+        for stage, stage_flops in flops["stacked"].items():
+            seconds = [results[v]["stacked"]["stages"].get(stage, float("nan")) for v in staged]
+            cells = [f"{value:.1f} ({1000 * value / steps:.2f})" for value in seconds]
+            lines.append(f"| {stage} | {stage_flops / (rate * 1e9):.1f} | " + " | ".join(cells)
+                         + " |")
+    if "plain" in results:
+        lines += ["", "Where (a)'s time goes, seconds (ms per step):", "", "| part | seconds |",
+                  "|---|---|"]
+        for kind in kinds:
+            for part, seconds in sorted(results["plain"][kind]["parts"].items()):
+                lines.append(f"| {kind} {part} | {seconds:.1f} ({1000 * seconds / steps:.2f}) |")
+    if staged:
+        lines += ["", "Accuracies (stacked, before / after fine-tuning; Keras: after): "
+                  + "; ".join(f"{v}: {results[v]['stacked'].get('accuracies')}" for v in staged)]
+    ratios = {"faithful stacked speedup over plain port": ratio(results, "plain", "legacy-sae"),
+              "as-is runner over faithful port": ratio(results, "as-is", "legacy-sae"),
+              "as-is over TF 1.8": ratio(results, "as-is", "tf1.8"),
+              "faithful over TF 1.8": ratio(results, "legacy-sae", "tf1.8")}
+    lines += [""] + [f"{name}: {value:.2f}" for name, value in ratios.items() if value]
+    data = dict(epochs=epochs, repeats=repeats, matmul_gflops=rate, flops=flops, floors=floors,
+                environment=env, results=results, ratios=ratios, tf18_skipped=skipped)
+    return "\n".join(lines), data
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=20, help="epochs per stage (default: 20)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="times the variants alternate; each cell is the median (default: 1)")
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS),
+                        help="the variants to time (default: all)")
+    parser.add_argument("--kinds", nargs="+", choices=["dae", "stacked"],
+                        default=["dae", "stacked"], help="the runs to time (default: both)")
     parser.add_argument("--out", default="benchmark-results", help="folder for the table and JSON")
-    parser.add_argument("--variant", choices=[*VARIANTS, "matmul"], help=argparse.SUPPRESS)
+    parser.add_argument("--variant", choices=[v for v in VARIANTS if VARIANTS[v]] + ["matmul"],
+                        help=argparse.SUPPRESS)
     parser.add_argument("--kind", choices=["dae", "stacked"], help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.epochs < 1:
-        parser.error("--epochs must be at least 1")
+    if args.epochs < 1 or args.repeats < 1:
+        parser.error("--epochs and --repeats must be at least 1")
     if args.variant == "matmul":
         print(json.dumps(measure_matmul_rate()))
         return
     if args.variant:
         print(json.dumps(VARIANTS[args.variant](args.kind, args.epochs)))
         return
-    rate = in_subprocess(["--variant", "matmul"])["gflops"]
-    results = {}
-    # Variants of one run back to back, so that the virtual machine's drifting speed moves
-    # (a) and (b) alike.
-    for kind in ("dae", "stacked"):
-        for variant in VARIANTS:
-            print(f"timing {LABELS[variant]}, {kind} ...", file=sys.stderr, flush=True)
-            results.setdefault(variant, {})[kind] = in_subprocess(
-                ["--variant", variant, "--kind", kind, "--epochs", str(args.epochs)])
-    table, data = report(results, args.epochs, rate)
+    variants, skipped = list(dict.fromkeys(args.variants)), None
+    if "tf1.8" in variants:
+        _, skipped = tf18_python()
+        if skipped:
+            variants.remove("tf1.8")
+            print(f"{LABELS['tf1.8']}: not run: {skipped}", file=sys.stderr)
+    rate = in_subprocess("matmul", None, args.epochs)["gflops"]
+    timed = {}
+    # The variants of one run back to back, and the whole round repeated, so that the virtual
+    # machine's drifting speed moves them alike.
+    for repeat in range(args.repeats):
+        for kind in args.kinds:
+            for variant in variants:
+                print(f"timing {LABELS[variant]}, {kind}, repeat {repeat + 1} ...",
+                      file=sys.stderr, flush=True)
+                timed.setdefault(variant, {}).setdefault(kind, []).append(
+                    in_subprocess(variant, kind, args.epochs))
+    results = {variant: {kind: median_run(runs_of_kind) for kind, runs_of_kind in by_kind.items()}
+               for variant, by_kind in timed.items()}
+    table, data = report(results, args.epochs, rate, args.kinds, args.repeats, skipped)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "benchmark.md"), "w", encoding="utf-8") as stream:
         stream.write(table + "\n")
