@@ -57,8 +57,9 @@ def render_markdown(script, rows, reference_runs, runs, failed, margin_sds, stat
              f"Machine: {(reference_runs or runs)[0]['machine']['platform']}, "
              f"{(reference_runs or runs)[0]['machine']['cpus']} CPUs.", "",
              _runs_line(theirs, reference_runs), _runs_line(ours, runs), "",
-             "Figures: " + ", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n)
-             + f" (exit status {status}).", "",
+             "Figures: " + (", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n)
+                            or "none printed by a successful run") + f" (exit status {status}).",
+             "",
              f"| figure | printing | {theirs} | {ours} | difference, "
              f"{100 * EQUIVALENCE_CONFIDENCE:g} % interval | margin | verdict |",
              "|---|---|---|---|---|---|---|"]
