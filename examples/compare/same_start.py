@@ -45,8 +45,8 @@ train = tf.train.AdamOptimizer(0.01).minimize(cost)
 logits = tf.add(tf.matmul(h1, w_softmax), b_softmax)
 softmax_cost = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=logits,
                                                                       labels=labels))
-train_softmax = tf.train.AdamOptimizer(0.01).minimize(softmax_cost, var_list=[w_softmax,
-                                                                             b_softmax])
+train_softmax = tf.train.AdamOptimizer(0.01).minimize(softmax_cost,
+                                                      var_list=[w_softmax, b_softmax])
 correct = tf.equal(tf.argmax(logits, 1), tf.argmax(labels, 1))
 accuracy = tf.reduce_mean(tf.cast(correct, tf.float32))
 
@@ -61,8 +61,8 @@ with tf.Session() as sess:
             print('Autoencoder step {} cost {:.9g}'.format(step + 1, loss))
     for step in range(steps):
         window = slice(step * batch_size, (step + 1) * batch_size)
-        _, loss = sess.run([train_softmax, softmax_cost], {x: images[window],
-                                                          labels: targets[window]})
+        feed = {x: images[window], labels: targets[window]}
+        _, loss = sess.run([train_softmax, softmax_cost], feed)
         if step + 1 in (1, 200):
             print('Softmax step {} cost {:.9g}'.format(step + 1, loss))
     print('Test accuracy {:.4f}'.format(sess.run(accuracy, {x: mnist.test.images,
