@@ -13,7 +13,7 @@ import pytest
 from conftest import TUTORIAL_DIR, run_cli
 from legacy_sae.reference import comparison
 from legacy_sae.regression import records
-from test_reference import tf18_python
+from test_reference import tf18_python, tf_environment
 
 # Prints figures that depend only on the data: sums of whole numbers, exact in float32 whatever
 # the order of the additions, so both engines must print the same digits.
@@ -93,6 +93,27 @@ def test_the_one_epoch_dae_listing_is_compared_and_its_runs_reused(tmp_path):
     with open(out / "results.json") as stream:
         assert len(json.load(stream)["runs"]) == 6
     assert (out / "compare.md").read_text() in again.stdout
+
+
+# Late 2016: TF 0.x's names and argument orders (tf.mul, tf.pack, concat with the axis first),
+# which TensorFlow 1.0 renamed; every figure depends on the data only.
+TF0_SCRIPT = """import tensorflow as tf
+pair = tf.pack([tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0])])
+joined = tf.concat(0, [pair, tf.mul(pair, 2.0)])
+sess = tf.Session()
+print('joined {} rows, sum {}'.format(*sess.run([tf.shape(joined)[0], tf.reduce_sum(joined)])))
+"""
+
+
+def test_a_late_2016_script_compares_against_tf_0_12(tmp_path):
+    tf_environment("0.12.1")
+    (tmp_path / "tf0_script.py").write_text(TF0_SCRIPT)
+    result = compare("tf0_script.py", "--tf", "0.12.1", "--runs", 2, "--out", tmp_path / "out",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "on tensorflow 0.12.1 and on legacy-sae" in result.stdout
+    assert rows_of(result.stdout) == {("joined {#} rows, sum {}", "last"): "agree",
+                                      ("joined {} rows, sum {#}", "last"): "agree"}
 
 
 def test_a_package_the_reference_environment_lacks_gets_one_line(tmp_path):

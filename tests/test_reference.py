@@ -211,15 +211,20 @@ def test_legacy_sae_stacked_restores_a_tf18_checkpoint_with_the_same_variables(
     assert first_cost(resumed.stdout) < FRESH_FIRST_COST
 
 
-def tf18_python():
-    """The TensorFlow 1.8 environment's Python, made if a Python 3.6 exists (as .ci/run does
-    where pyenv has one); the test is skipped with the reason where none does."""
+def tf_environment(version):
+    """The Python of the TensorFlow `version` environment, made if a Python 3.6 exists (.ci/run
+    makes TF 1.8's first where pyenv has one); the test is skipped with the reason where none
+    does."""
     from legacy_sae.checks import LegacySAEError
     from legacy_sae.reference import environments
     try:
-        return environments.ensure("1.8.0", say=lambda message: None)
+        return environments.ensure(version, say=lambda message: None)
     except LegacySAEError as error:
-        pytest.skip(f"real TensorFlow 1.8 is not available here: {error}")
+        pytest.skip(f"real TensorFlow {version} is not available here: {error}")
+
+
+def tf18_python():
+    return tf_environment("1.8.0")
 
 
 def test_real_tf18_resumes_a_checkpoint_legacy_sae_wrote(tmp_path, legacy_sae_folder):
