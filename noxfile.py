@@ -13,7 +13,7 @@ The measured table is in docs/dependencies.md.
 """
 import nox
 
-# Keep in step with OLDEST and NEWEST in legacy_sae/compat/versions.py and setup.py's ranges.
+# OLDEST to NEWEST of legacy_sae/compat/versions.py, as setup.py's ranges (tests/test_versions.py).
 TENSORFLOW_RELEASES = ["2.15", "2.16", "2.17", "2.18", "2.19", "2.20", "2.21"]
 
 MATRIX_TESTS = ["tests/test_compat.py", "tests/test_runner.py", "tests/test_tf1_code.py",

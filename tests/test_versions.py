@@ -1,6 +1,8 @@
 """The supported TensorFlow range: a release outside it, or a tf-keras of another release, ends
 any command in one line that names the range and the pip command, before TensorFlow is imported."""
+import ast
 import os
+import re
 
 import pytest
 
@@ -60,3 +62,21 @@ def test_an_unsupported_release_ends_in_one_line(tmp_path, tensorflow_2_22, comm
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "TensorFlow 2.22.0 is installed" in lines[0] and RANGE in lines[0]
     assert "Traceback" not in result.stderr and not os.listdir(work)
+
+
+def test_setup_py_the_nox_matrix_and_the_version_check_name_one_range():
+    """The range is written where pip, the matrix and the run-time check each need it; they must
+    say the same."""
+    with open(os.path.join(REPO, "setup.py"), encoding="utf-8") as stream:
+        setup = stream.read()
+    with open(os.path.join(REPO, "noxfile.py"), encoding="utf-8") as stream:
+        nox_tree = ast.parse(stream.read())
+    releases = next(ast.literal_eval(node.value) for node in ast.walk(nox_tree)
+                    if isinstance(node, ast.Assign)
+                    and getattr(node.targets[0], "id", "") == "TENSORFLOW_RELEASES")
+    oldest, newest = (f"{major}.{minor}" for major, minor in (versions.OLDEST, versions.NEWEST))
+    after = f"{versions.NEWEST[0]}.{versions.NEWEST[1] + 1}"
+    for package in ("tensorflow", "tf-keras"):
+        assert re.search(rf'"{package}>={re.escape(oldest)},<{re.escape(after)}"', setup), package
+    assert releases == [f"2.{minor}" for minor in range(versions.OLDEST[1],
+                                                         versions.NEWEST[1] + 1)]

@@ -10,7 +10,8 @@ from importlib import metadata
 
 from legacy_sae.checks import LegacySAEError
 
-OLDEST, NEWEST = (2, 15), (2, 21)  # as setup.py's install_requires and noxfile.py
+# setup.py's install_requires and noxfile.py name the same range (tests/test_versions.py).
+OLDEST, NEWEST = (2, 15), (2, 21)
 
 
 def minor(version):
