@@ -135,6 +135,14 @@ def test_a_release_without_a_python_3_6_wheel_gets_one_line(tmp_path, version):
     assert not (tmp_path / "cache").exists()
 
 
+@pytest.mark.parametrize("margin", ["0", "-1", "inf", "nan"])
+def test_a_margin_that_is_not_a_positive_number_gets_one_line(tmp_path, margin):
+    (tmp_path / "script.py").write_text("print(1)\n")
+    result = compare("script.py", "--margin", margin, cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "--margin must be a positive number" in result.stderr
+
+
 def run(engine, k, printed, status="ok"):
     return dict(id=f"s-{engine}-r{k}", status=status, result=dict(printed=printed),
                 error="exit status 1\nValueError: boom" if status != "ok" else None)

@@ -9,6 +9,7 @@ in OUT: compare.md (also printed), compare.png, results.json. Exit status: 0 eve
 1 a figure differs or is not comparable or a run failed, 3 nothing differs but some figure needs
 more runs to tell, 2 a usage error.
 """
+import math
 import os
 
 from legacy_sae.checks import LegacySAEError, positive_int
@@ -39,7 +40,7 @@ def main(args, say=print):
     if not os.path.isfile(script):
         raise LegacySAEError(f"no script at {args.script!r}.")
     positive_int(args.runs, "--runs")
-    if not args.margin > 0:
+    if not (args.margin > 0 and math.isfinite(args.margin)):
         raise LegacySAEError(f"--margin must be a positive number of standard deviations, got "
                              f"{args.margin!r}.")
     command.check_out(args.out, script)
