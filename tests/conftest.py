@@ -17,8 +17,8 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 # files in collection order (pytest.ini), and a long file started last runs alone at the end
 # while the other core waits.
 LONGEST_FILES = ["test_notebooks.py", "test_tutorial_as_is.py", "test_faults.py",
-                 "test_stacked.py", "test_reference.py", "test_compare.py", "test_regress.py", "test_ray.py",
-                 "test_same_math.py"]
+                 "test_stacked.py", "test_reference.py", "test_compare.py", "test_regress.py",
+                 "test_ray.py", "test_same_math.py"]
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TUTORIAL_DIR = os.path.join(REPO, "examples", "tutorial")
