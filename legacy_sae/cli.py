@@ -114,6 +114,10 @@ def build_parser():
                                           "MNIST tutorial loader available offline, and figures "
                                           "written as PNG files.")
     _figures_option(run)
+    run.add_argument("--loader-rules", default=None, metavar="RULES",
+                     help="how mnist.train.next_batch draws batches, as TensorFlow's loader did "
+                          "from that release: 0.x (TF 0.x and 1.0: no shuffle before the first "
+                          "epoch, numpy not reseeded), 1.1, or 1.2 (1.2 to 1.15, the default)")
     run.add_argument("script", metavar="SCRIPT", help="the Python file to run")
     run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
                      help="arguments passed to the script")
@@ -229,7 +233,8 @@ def main(argv=None):
             writable_dir(os.path.dirname(os.path.abspath(args.result_json)), "result folder")
         if args.command == "run":
             from legacy_sae.runner import run_script
-            return run_script(args.script, args.args, figures_dir=args.figures)
+            return run_script(args.script, args.args, figures_dir=args.figures,
+                              loader_rules=args.loader_rules)
         if args.command == "check":
             return preflight.main(args.scripts)
         if args.command == "dae":

@@ -19,6 +19,9 @@ Behaviour kept from TF 1.x, because the tutorial's numbers depend on it:
   `numpy.random.shuffle`, and a batch that crosses the end is the rest of the old epoch followed by
   the start of the new one.
 
+Those are the rules of TF 1.2 to 1.15. Older releases drew batches otherwise (`NEXT_BATCH_RULES`);
+`use_rules("0.x")` gives a TF 0.x script its own (`legacy-sae run --loader-rules 0.x`).
+
 The shuffles permute an index, not the images: the batches and the random stream are those of
 TF 1.x, without copying 172 MB of training images at every epoch.
 
@@ -76,6 +79,29 @@ KNOWN_FILES = {
 }
 
 Datasets = collections.namedtuple("Datasets", ["train", "validation", "test"])
+
+# How `DataSet` drew batches, by the TensorFlow release that brought each set of rules (read in
+# the wheels' contrib/learn/python/learn/datasets/mnist.py): whether building one reseeds numpy,
+# whether it shuffles before the first epoch, and whether a batch that crosses an epoch's end
+# begins with the rest of the old epoch (else that rest is skipped).
+NextBatchRules = collections.namedtuple("NextBatchRules",
+                                        ["seeds_numpy", "shuffles_first_epoch", "keeps_rest"])
+NEXT_BATCH_RULES = {
+    "0.x": NextBatchRules(False, False, False),  # TF 0.x and 1.0
+    "1.1": NextBatchRules(False, True, True),
+    "1.2": NextBatchRules(True, True, True),     # 1.2 to 1.15: the tutorial's (TF 1.8)
+}
+DEFAULT_RULES = "1.2"
+_rules = NEXT_BATCH_RULES[DEFAULT_RULES]
+
+
+def use_rules(name):
+    """Data sets built from now on draw batches by the rules of NEXT_BATCH_RULES[name]."""
+    global _rules
+    if name not in NEXT_BATCH_RULES:
+        raise LegacySAEError(f"no loader rules {name!r}: choose one of "
+                             f"{', '.join(NEXT_BATCH_RULES)}.")
+    _rules = NEXT_BATCH_RULES[name]
 
 
 class MNISTDataError(LegacySAEError):
@@ -207,9 +233,11 @@ class DataSet:
 
     def __init__(self, images, labels, fake_data=False, one_hot=False, dtype=tf.float32,
                  reshape=True, seed=None):
-        seed1, seed2 = tf.compat.v1.get_seed(seed)
-        # TF 1.x's rule: the graph-level seed when set, else fresh entropy (seed1 is then None).
-        np.random.seed(seed1 if seed is None else seed2)
+        self._rules = _rules
+        if self._rules.seeds_numpy:
+            seed1, seed2 = tf.compat.v1.get_seed(seed)
+            # The graph-level seed when set, else fresh entropy (seed1 is then None).
+            np.random.seed(seed1 if seed is None else seed2)
         dtype = tf.as_dtype(dtype).base_dtype
         if dtype not in (tf.uint8, tf.float32):
             raise TypeError(f"Invalid image dtype {dtype!r}, expected uint8 or float32.")
@@ -277,12 +305,13 @@ class DataSet:
         """Advance exactly as `next_batch` does, and return the batch as indices into
         `stored_images` and `stored_labels` (the arrays in their original order)."""
         start = self._index_in_epoch
-        if self._epochs_completed == 0 and start == 0 and shuffle:
+        if self._epochs_completed == 0 and start == 0 and shuffle and \
+                self._rules.shuffles_first_epoch:
             self._shuffle()
         if start + batch_size > self._num_examples:
             self._epochs_completed += 1
-            rest_of_epoch = self._order[start:]
-            if shuffle:
+            rest_of_epoch = self._order[start:] if self._rules.keeps_rest else self._order[:0]
+            if shuffle or not self._rules.keeps_rest:  # TF 1.0's next_batch had no `shuffle`
                 self._shuffle()
             self._index_in_epoch = batch_size - len(rest_of_epoch)
             return np.concatenate((rest_of_epoch, self._order[:self._index_in_epoch]))

@@ -7,7 +7,8 @@ tutorial module, and `figures.headless` writes the figures it shows to PNG files
 A Python 2 script, and any Python 2 module it imports from its own folder, runs converted to
 Python 3 (`compat.python2`), with one line on stderr; tracebacks show the file's own lines.
 The return value is the exit status the script would have had: 0, its `sys.exit` code, or 1 after
-an uncaught exception, whose traceback starts at the script's own frames.
+an uncaught exception, whose traceback starts at the script's own frames. `loader_rules` picks
+how `mnist.train.next_batch` draws batches (`input_data.NEXT_BATCH_RULES`; default TF 1.2-1.15's).
 """
 import builtins
 import os
@@ -22,12 +23,14 @@ from legacy_sae.checks import LegacySAEError
 from legacy_sae.compat import python2
 
 
-def run_script(script, args=(), figures_dir="figures"):
+def run_script(script, args=(), figures_dir="figures", loader_rules=None):
     if not os.path.isfile(script):
         raise LegacySAEError(f"No script at {script!r}: give the path of a Python file to run.")
     script_path = os.path.abspath(script)
     converted = _python2_conversion(script)
     compat.install()
+    from legacy_sae import input_data
+    input_data.use_rules(loader_rules or input_data.DEFAULT_RULES)
     saved_argv, saved_path = sys.argv, list(sys.path)
     local_python2 = python2.PythonTwoFinder(os.path.dirname(script_path))
     with figures.headless(figures_dir, os.path.splitext(os.path.basename(script))[0]):

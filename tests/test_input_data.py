@@ -89,6 +89,51 @@ def test_epoch_boundary_and_shuffling_match_tf1():
     np.testing.assert_array_equal(dataset.images[:, 0], dataset.labels)
 
 
+def tf0_reference_batches(n, batch_size, steps):
+    """TF 0.x's and 1.0's next_batch, as its source reads: the first epoch in file order, the
+    rest of an epoch skipped, a reshuffle at each epoch's end, on numpy's stream as it is."""
+    data, index, out = np.arange(n), 0, []
+    for _ in range(steps):
+        start, index = index, index + batch_size
+        if index > n:
+            perm = np.arange(n)
+            np.random.shuffle(perm)
+            data, start, index = data[perm], 0, batch_size
+        out.append(data[start:index])
+    return out
+
+
+@pytest.fixture
+def use_rules():
+    yield input_data.use_rules
+    input_data.use_rules(input_data.DEFAULT_RULES)
+
+
+def test_tf0_rules_read_the_first_epoch_in_order_and_leave_numpy_as_seeded(use_rules):
+    use_rules("0.x")
+    np.random.seed(11)
+    dataset = tiny_dataset(seed=5)  # the 1.2 rules would reseed numpy here
+    batches = [dataset.next_batch(4)[1] for _ in range(7)]
+    np.random.seed(11)
+    for got, expected in zip(batches, tf0_reference_batches(10, 4, 7)):
+        np.testing.assert_array_equal(got, expected)
+    assert batches[0].tolist() == [0, 1, 2, 3] and batches[1].tolist() == [4, 5, 6, 7]
+
+
+def test_tf1_1_rules_shuffle_first_without_reseeding_numpy(use_rules):
+    use_rules("1.1")
+    np.random.seed(11)
+    dataset = tiny_dataset(seed=5)
+    batches = [dataset.next_batch(4)[1] for _ in range(7)]
+    for got, expected in zip(batches, copying_reference_batches(10, 4, 7, seed=11)):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_unknown_loader_rules_get_the_names_there_are():
+    with pytest.raises(LegacySAEError, match="choose one of 0.x, 1.1, 1.2"):
+        input_data.use_rules("2.0")
+
+
 def test_add_noise_is_the_listings_expression_bit_for_bit(mnist):
     batch = mnist.train.images[:256]
     np.random.seed(3)

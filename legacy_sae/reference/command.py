@@ -64,11 +64,12 @@ def tensorflow_engine(tf_version, python, say):
                             machine=records.environment(())["machine"])
 
 
-def legacy_sae_engine():
-    """(None: `legacy-sae run` in this environment; its record fields)."""
+def legacy_sae_engine(run_options=()):
+    """(None: `legacy-sae run [run_options]` in this environment; its record fields)."""
     found = records.environment()
-    return None, dict(mode="as-is", engine=f"legacy-sae {found['versions']['legacy-sae']}",
-                      versions=found["versions"], machine=found["machine"])
+    name = " ".join([f"legacy-sae {found['versions']['legacy-sae']}", *run_options])
+    return None, dict(mode="as-is", engine=name, versions=found["versions"],
+                      machine=found["machine"], run_options=list(run_options))
 
 
 def run_ids(script, tag, count):

@@ -28,6 +28,10 @@ def add_arguments(parser):
     parser.add_argument("--margin", type=float, default=comparison.DEFAULT_MARGIN, metavar="K",
                         help=f"how far the means may lie apart and agree, in standard deviations "
                              f"of TensorFlow's runs (default: {comparison.DEFAULT_MARGIN:g})")
+    parser.add_argument("--loader-rules", default=None, metavar="RULES",
+                        help="run legacy-sae's side with `legacy-sae run --loader-rules RULES` "
+                             "(0.x for a script of TF 0.x or 1.0; default: legacy-sae's, TF "
+                             "1.2-1.15's)")
     parser.add_argument("--out", default="compare", metavar="DIR",
                         help="the runs' records and the report (default: ./compare)")
     parser.add_argument("--python", default=None, metavar="PATH",
@@ -43,11 +47,19 @@ def main(args, say=print):
     if not (args.margin > 0 and math.isfinite(args.margin)):
         raise LegacySAEError(f"--margin must be a positive number of standard deviations, got "
                              f"{args.margin!r}.")
+    if args.loader_rules is not None:
+        from legacy_sae.input_data import NEXT_BATCH_RULES  # imports TensorFlow: only when asked
+        if args.loader_rules not in NEXT_BATCH_RULES:
+            raise LegacySAEError(f"no loader rules {args.loader_rules!r}: choose one of "
+                                 f"{', '.join(NEXT_BATCH_RULES)}.")
     command.check_out(args.out, script)
     theirs = command.tensorflow_engine(args.tf, args.python, say)
-    ours = command.legacy_sae_engine()
+    run_options = ["--loader-rules", args.loader_rules] if args.loader_rules else []
+    ours = command.legacy_sae_engine(run_options)
+    # Runs made with other options of `legacy-sae run` are other runs: their ids say so.
+    tag = "legacy-sae" + (f"-loader{args.loader_rules}" if args.loader_rules else "")
     sides = [(command.run_ids(script, f"tf{args.tf}", args.runs), *theirs),
-             (command.run_ids(script, "legacy-sae", args.runs), *ours)]
+             (command.run_ids(script, tag, args.runs), *ours)]
     plan = [(ids[k], python, fields) for k in range(args.runs) for ids, python, fields in sides]
     say(f"{args.runs} runs of {os.path.basename(script)} on each of {theirs[1]['engine']} and "
         f"{ours[1]['engine']}, alternating, in {args.out}")

@@ -8,15 +8,16 @@ engines, each printing is a figure of its own (the stacked listing's two `Accura
 before and after fine-tuning). Each figure gets one of four answers, each with its rule:
 
 * agree: both engines printed it in two runs or more and
-  - it is constant on both and the two values are equal within ROUNDING (a deterministic
-    figure must agree exactly, up to float32 rounding), or
+  - it is constant on both (in CONSTANT_MIN_RUNS runs or more a side) and the two values are
+    equal within ROUNDING (a deterministic figure must agree exactly, up to float32 rounding),
+    or
   - the 90 % Welch interval of the difference of means (legacy-sae minus TensorFlow) lies
     inside +-margin, margin = K times the sd of TensorFlow's runs (K = --margin, default
     DEFAULT_MARGIN): the two one-sided tests at 5 % each.
 * differ: constant on both and unequal; or the 99 % interval (DIFFER_CONFIDENCE) wholly
   outside the margin.
 * too few runs to tell: fewer than two runs printed it on a side; the interval crosses the
-  margin; or one side is constant in fewer than CONSTANT_MIN_RUNS runs and the other is not.
+  margin; or it is equal in every run of a side that has fewer than CONSTANT_MIN_RUNS runs.
 * not comparable: printed by one engine only, or constant in CONSTANT_MIN_RUNS runs or more on
   one side and varying on the other (a seed honoured by one engine only, say).
 
@@ -31,7 +32,8 @@ from legacy_sae.regression.gates import (EQUIVALENCE_CONFIDENCE, describe, diffe
 
 DEFAULT_MARGIN = 1.0  # in sds of TensorFlow's runs: the margins regress's equivalence gate uses
 MAX_PRINTINGS = 10
-CONSTANT_MIN_RUNS = 3  # fewer equal values can be chance for a figure printed to 4 digits
+# Fewer equal values can be chance: a label, or an accuracy printed to 4 digits.
+CONSTANT_MIN_RUNS = 3
 ROUNDING = 1e-6        # relative: float32 carries about 7 significant digits
 # "differ" asks more than "agree" does: a 99 % interval wholly outside the margin, so that two
 # engines computing the same thing are told apart at most 0.1 % of the time per figure (with 3
@@ -40,13 +42,14 @@ DIFFER_CONFIDENCE = 0.99
 EXIT_TOO_FEW = 3
 VERDICTS = ("agree", "differ", "too few runs to tell", "not comparable")
 RULES = {
-    "agree": f"both constant and equal (relative difference at most {ROUNDING:g}), or the "
+    "agree": f"both constant in {CONSTANT_MIN_RUNS} runs or more and equal (relative difference "
+             f"at most {ROUNDING:g}), or the "
              f"{100 * EQUIVALENCE_CONFIDENCE:g} % interval of the difference of means inside "
              f"+-margin (margin = K x the sd of TensorFlow's runs)",
     "differ": f"both constant and unequal, or the {100 * DIFFER_CONFIDENCE:g} % interval wholly "
               f"outside the margin (exit 1)",
     "too few runs to tell": "fewer than 2 runs a side, the interval crossing the margin, or a "
-                            f"side constant in fewer than {CONSTANT_MIN_RUNS} runs (exit 3 "
+                            f"side equal in all of fewer than {CONSTANT_MIN_RUNS} runs (exit 3 "
                             f"when nothing else is wrong)",
     "not comparable": f"printed by one engine only, or constant in {CONSTANT_MIN_RUNS} runs or "
                       f"more on one side only (exit 1)",
@@ -110,20 +113,20 @@ def judge(reference, values, margin_sds=DEFAULT_MARGIN):
         return dict(row, verdict="not comparable", why=f"printed by {side} only")
     if min(len(reference), len(values)) < 2:
         return dict(row, verdict="too few runs to tell", why="fewer than 2 runs a side")
-    constant = [len(set(side)) == 1 for side in (reference, values)]
-    if all(constant):
+    equal = [len(set(side)) == 1 for side in (reference, values)]
+    for side, runs, same in zip(("TensorFlow", "legacy-sae"), (reference, values), equal):
+        if same and len(runs) < CONSTANT_MIN_RUNS:
+            return dict(row, verdict="too few runs to tell",
+                        why=f"equal in {len(runs)} runs on {side}: too few to call it constant")
+    if all(equal):
         a, b = reference[0], values[0]
         row.update(difference=b - a, interval=[b - a, b - a])
         if abs(b - a) <= ROUNDING * max(abs(a), abs(b)):
             return dict(row, verdict="agree", why="identical" if a == b else "equal to float32")
         return dict(row, verdict="differ", why="constant on both, unequal")
-    if any(constant):
-        side, runs = (("TensorFlow", len(reference)) if constant[0]
-                      else ("legacy-sae", len(values)))
-        if runs >= CONSTANT_MIN_RUNS:
-            return dict(row, verdict="not comparable", why=f"constant on {side} only")
-        return dict(row, verdict="too few runs to tell",
-                    why=f"constant on {side} in {runs} runs: too few to call it constant")
+    if any(equal):
+        side = "TensorFlow" if equal[0] else "legacy-sae"
+        return dict(row, verdict="not comparable", why=f"constant on {side} only")
     margin = margin_sds * statistics.stdev(reference)
     found = equivalence(values, reference, margin)
     _, (low, high) = difference_interval(values, reference, DIFFER_CONFIDENCE)

@@ -100,17 +100,18 @@ def prepare_folder(script, top):
     return work
 
 
-def engine_command(engine_python, script_name, args):
+def engine_command(engine_python, script_name, args, run_options=()):
     """How an engine runs the script: real TensorFlow's Python runs it as `python SCRIPT`;
-    legacy-sae (engine_python None) as `legacy-sae run SCRIPT`."""
+    legacy-sae (engine_python None) as `legacy-sae run [RUN_OPTIONS] SCRIPT`."""
     if engine_python is None:
-        return [sys.executable, "-m", "legacy_sae", "run", script_name, *args]
+        return [sys.executable, "-m", "legacy_sae", "run", *run_options, script_name, *args]
     return [engine_python, script_name, *args]
 
 
 def execute(spec, script, args, engine_python, out):
-    """Run `spec` (id, kind, mode, engine) once in a fresh folder; write and return its record.
-    None when it was stopped by Ctrl-C or SIGTERM (nothing recorded, so it runs again)."""
+    """Run `spec` (id, kind, mode, engine, and for legacy-sae any `run_options` of `legacy-sae
+    run`) once in a fresh folder; write and return its record. None when it was stopped by
+    Ctrl-C or SIGTERM (nothing recorded, so it runs again)."""
     run_dir = os.path.join(out, "runs")
     os.makedirs(run_dir, exist_ok=True)
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
@@ -120,7 +121,7 @@ def execute(spec, script, args, engine_python, out):
         with open(os.path.join(run_dir, spec["id"] + ".out"), "w", encoding="utf-8") as stdout, \
                 open(os.path.join(run_dir, spec["id"] + ".err"), "w", encoding="utf-8") as stderr:
             process = subprocess.Popen(engine_command(engine_python, os.path.basename(script),
-                                                      args),
+                                                      args, spec.get("run_options", ())),
                                        cwd=work, stdout=stdout, stderr=stderr, env=env)
             try:
                 _, wait_status, usage = os.wait4(process.pid, 0)
