@@ -36,8 +36,8 @@ MAX_PRINTINGS = 10
 CONSTANT_MIN_RUNS = 3
 ROUNDING = 1e-6        # relative: float32 carries about 7 significant digits
 # "differ" asks more than "agree" does: a 99 % interval wholly outside the margin, so that two
-# engines computing the same thing are told apart at most 0.1 % of the time per figure (with 3
-# runs a side; less with more), measured by simulation in tests/test_compare.py.
+# engines computing the same thing are told apart 0.15 % of the time per figure with 3 runs a
+# side, 0.05 % with 8 (simulated, tests/test_compare.py and docs/reference.md).
 DIFFER_CONFIDENCE = 0.99
 EXIT_TOO_FEW = 3
 VERDICTS = ("agree", "differ", "too few runs to tell", "not comparable")
