@@ -95,12 +95,17 @@ DEFAULT_RULES = "1.2"
 _rules = NEXT_BATCH_RULES[DEFAULT_RULES]
 
 
-def use_rules(name):
-    """Data sets built from now on draw batches by the rules of NEXT_BATCH_RULES[name]."""
-    global _rules
+def check_rules(name):
+    """A LegacySAEError naming the rules there are, for a name NEXT_BATCH_RULES lacks."""
     if name not in NEXT_BATCH_RULES:
         raise LegacySAEError(f"no loader rules {name!r}: choose one of "
                              f"{', '.join(NEXT_BATCH_RULES)}.")
+
+
+def use_rules(name):
+    """Data sets built from now on draw batches by the rules of NEXT_BATCH_RULES[name]."""
+    global _rules
+    check_rules(name)
     _rules = NEXT_BATCH_RULES[name]
 
 

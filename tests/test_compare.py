@@ -173,6 +173,15 @@ def test_a_margin_that_is_not_a_positive_number_gets_one_line(tmp_path, margin):
     assert "--margin must be a positive number" in result.stderr
 
 
+def test_unknown_loader_rules_get_one_line_before_any_run(tmp_path):
+    (tmp_path / "script.py").write_text("print(1)\n")
+    result = compare("script.py", "--loader-rules", "1.8", "--out", tmp_path / "out",
+                     cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "choose one of 0.x, 1.1, 1.2" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def run(engine, k, printed, status="ok"):
     return dict(id=f"s-{engine}-r{k}", status=status, result=dict(printed=printed),
                 error="exit status 1\nValueError: boom" if status != "ok" else None)

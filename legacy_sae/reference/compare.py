@@ -48,10 +48,8 @@ def main(args, say=print):
         raise LegacySAEError(f"--margin must be a positive number of standard deviations, got "
                              f"{args.margin!r}.")
     if args.loader_rules is not None:
-        from legacy_sae.input_data import NEXT_BATCH_RULES  # imports TensorFlow: only when asked
-        if args.loader_rules not in NEXT_BATCH_RULES:
-            raise LegacySAEError(f"no loader rules {args.loader_rules!r}: choose one of "
-                                 f"{', '.join(NEXT_BATCH_RULES)}.")
+        from legacy_sae.input_data import check_rules  # imports TensorFlow: only when asked
+        check_rules(args.loader_rules)
     command.check_out(args.out, script)
     theirs = command.tensorflow_engine(args.tf, args.python, say)
     run_options = ["--loader-rules", args.loader_rules] if args.loader_rules else []
