@@ -22,9 +22,10 @@ import subprocess
 import sys
 
 from legacy_sae import sda
-from legacy_sae.regression import plan, records
+from legacy_sae import documented
+from legacy_sae.regression import records
 
-(_, LISA_ERROR, _), (_, VINCENT_ERROR, VINCENT_SPREAD) = plan.LITERATURE
+(_, LISA_ERROR, _), (_, VINCENT_ERROR, VINCENT_SPREAD) = documented.LITERATURE
 TARGET = 1 - LISA_ERROR
 # The rest of LISA's run, doc/SdA.txt ("Running the Code"): its SdA.py with the published setting
 # (batch size 1) on one core of an Intel Xeon E5430 at 2.66 GHz, single-threaded GotoBLAS.

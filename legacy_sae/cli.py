@@ -15,11 +15,11 @@ import os
 import signal
 import sys
 
-from legacy_sae import preflight
+from legacy_sae import documented, preflight
 from legacy_sae.checks import LegacySAEError, Terminated, raise_terminated, writable_dir
 from legacy_sae.files import write_json
 from legacy_sae.reference import command as reference_command, compare as compare_command
-from legacy_sae.regression import command as regress_command, plan
+from legacy_sae.regression import command as regress_command
 
 
 def _figures_option(parser):
@@ -176,17 +176,17 @@ def accuracy_line(result):
     """The stacked run's last line: its accuracies, beside the documented ones only when the run
     used their setting (a faithful run at 50 epochs per stage)."""
     before, after = result.accuracy_before_finetuning, result.accuracy_after_finetuning
-    documented = (plan.DOCUMENTED["accuracy_before_finetuning"],
-                  plan.DOCUMENTED["accuracy_after_finetuning"])
-    if result.epochs == plan.DOCUMENTED_EPOCHS and not result.carry_weights:
-        return (f"Test accuracy: {before:.4f} before fine-tuning (tutorial {documented[0]:.4f}), "
-                f"{after:.4f} after (tutorial {documented[1]:.4f}), at the setting of the "
-                f"tutorial's documented run ({plan.DOCUMENTED_EPOCHS} epochs per stage)")
+    figures = (documented.DOCUMENTED["accuracy_before_finetuning"],
+               documented.DOCUMENTED["accuracy_after_finetuning"])
+    if result.epochs == documented.DOCUMENTED_EPOCHS and not result.carry_weights:
+        return (f"Test accuracy: {before:.4f} before fine-tuning (tutorial {figures[0]:.4f}), "
+                f"{after:.4f} after (tutorial {figures[1]:.4f}), at the setting of the "
+                f"tutorial's documented run ({documented.DOCUMENTED_EPOCHS} epochs per stage)")
     setting = (f"{result.epochs} epoch{'s' * (result.epochs != 1)} per stage"
                + (", corrected mode" * result.carry_weights))
     return (f"Test accuracy: {before:.4f} before fine-tuning, {after:.4f} after ({setting}). "
-            f"The tutorial's {documented[0]:.4f} and {documented[1]:.4f} belong to a faithful "
-            f"run at {plan.DOCUMENTED_EPOCHS} epochs per stage, its step-by-step section's "
+            f"The tutorial's {figures[0]:.4f} and {figures[1]:.4f} belong to a faithful "
+            f"run at {documented.DOCUMENTED_EPOCHS} epochs per stage, its step-by-step section's "
             f"setting: `legacy-sae stacked --documented`.")
 
 
@@ -224,8 +224,25 @@ def _interrupted(args, stop):
             f"{folder!r}: `legacy-sae stacked --checkpoint-dir {folder}` resumes from it."), status
 
 
-def main(argv=None):
+# The commands whose SCRIPT's own arguments may follow `--`, whatever they look like.
+SCRIPT_ARGUMENTS_AFTER_DASHES = ("reference", "compare")
+
+
+def parse_arguments(argv):
+    """The parsed command line; for `reference` and `compare`, what follows `--` goes to the
+    script as it is (argparse would take `--foo` there for an option of its own)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    script_args = []
+    if argv and argv[0] in SCRIPT_ARGUMENTS_AFTER_DASHES and "--" in argv:
+        argv, script_args = argv[:argv.index("--")], argv[argv.index("--") + 1:]
     args = build_parser().parse_args(argv)
+    if script_args:  # only reference and compare, whose parsers take ARGS
+        args.args += script_args
+    return args
+
+
+def main(argv=None):
+    args = parse_arguments(argv)
     if args.command != "run":  # scripts run as-is keep Python's own SIGTERM behaviour
         signal.signal(signal.SIGTERM, raise_terminated)
     try:
@@ -262,7 +279,7 @@ def main(argv=None):
                 checkpoint_dir=args.checkpoint_dir, fresh=args.fresh, figures_dir=args.figures,
                 progress=print_progress, logdir=args.logdir)
             published = "; ".join(f"{name.split(',')[0]} {100 * (1 - error):.2f} %"
-                                  for name, error, _ in plan.LITERATURE)
+                                  for name, error, _ in documented.LITERATURE)
             print(f"Test accuracy: {result.test_accuracy:.4f} at the best validation epoch, "
                   f"{result.best_epoch} ({100 * result.best_validation_accuracy:.2f} % on "
                   f"validation). Published: {published}")

@@ -166,7 +166,8 @@ def stacked_notebook():
         code("""
             from IPython.display import Markdown
 
-            from legacy_sae.regression import gates, plan, records, report
+            from legacy_sae import documented
+            from legacy_sae.regression import gates, records, report
 
             baseline = records.load_baseline()
             rows = {(row["mode"], row["metric"]): row for row in gates.summarize(
@@ -208,7 +209,7 @@ def stacked_notebook():
             # runs of a regression sweep: `legacy-sae regress --documented`.
             settings = report.settings_summary([], None, baseline)
             for setting, (runs, _, setting_rows) in settings.items():
-                print(plan.SETTINGS[setting])
+                print(documented.SETTINGS[setting])
                 for row in setting_rows:
                     low, high = row["band"]
                     print(f"  {row['mode']:9} {row['metric']}: {100 * row['mean']:.2f} "
@@ -231,7 +232,7 @@ def stacked_notebook():
                 stats = gates.describe(values)
                 print(f"{name}: {100 * stats['mean']:.2f} % (min {100 * stats['min']:.2f} %) "
                       f"over {stats['n']} runs")
-            for name, error, _ in plan.LITERATURE:
+            for name, error, _ in documented.LITERATURE:
                 print(f"published, {name}: {100 * (1 - error):.2f} %")
         """, "nbval-ignore-output"),
     ]

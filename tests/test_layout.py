@@ -1,7 +1,9 @@
 """The package's layout: no import circle anywhere in legacy_sae/, and the modules of the
 regression and reference packages, one job each, depending only downwards (regression: plan,
 records, gates, report, then the executors, then the command; reference: the environments, the
-runs, the command, above the regression package, which never imports it)."""
+runs, the session both commands share, then the commands, above the regression package, which
+never imports it). One child-process runner serves both; the tutorial's documented figures have a
+module of their own."""
 import ast
 import os
 
@@ -11,7 +13,7 @@ from conftest import REPO
 
 PACKAGE = os.path.join(REPO, "legacy_sae")
 ORDER = {"regression": ["plan", "records", "gates", "report", "local", "ray", "command"],
-         "reference": ["environments", "runs", "comparison", "report", "command",
+         "reference": ["environments", "runs", "session", "comparison", "report", "command",
                        "compare"]}
 
 
@@ -107,6 +109,33 @@ def test_the_regression_package_never_imports_the_reference_package():
     for name in ORDER["regression"]:
         assert not {m for m in graph[f"legacy_sae.regression.{name}"]
                     if m.startswith("legacy_sae.reference")}, name
+
+
+def test_the_two_reference_commands_share_the_session_not_each_other():
+    graph = import_graph()
+    for command, other in (("command", "compare"), ("compare", "command")):
+        assert "legacy_sae.reference.session" in graph[f"legacy_sae.reference.{command}"]
+        assert f"legacy_sae.reference.{other}" not in graph[f"legacy_sae.reference.{command}"]
+
+
+def test_one_child_process_runner_serves_reference_and_regress():
+    graph = import_graph()
+    users = sorted(name for name, imported in graph.items() if "legacy_sae.processes" in imported)
+    assert users == ["legacy_sae.reference.runs", "legacy_sae.regression.local",
+                     "legacy_sae.regression.ray"]
+    for name, path in modules().items():  # no other module starts a run of its own
+        with open(path, encoding="utf-8") as stream:
+            source = stream.read()
+        if name != "legacy_sae.processes":
+            assert "os.wait4" not in source and "Popen(" not in source, name
+
+
+def test_the_documented_figures_have_a_module_that_cli_and_regression_import():
+    graph = import_graph()
+    assert "legacy_sae.documented" in graph["legacy_sae.cli"]
+    assert "legacy_sae.documented" in graph["legacy_sae.regression.gates"]
+    assert not {m for m in graph["legacy_sae.cli"] if m.startswith("legacy_sae.regression.")
+                and m != "legacy_sae.regression.command"}
 
 
 @pytest.mark.parametrize("package", sorted(ORDER))

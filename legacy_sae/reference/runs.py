@@ -17,13 +17,12 @@ import ast
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 
+from legacy_sae import processes
 from legacy_sae.checks import LegacySAEError
-from legacy_sae.regression.records import STOPPED
+from legacy_sae.regression.records import FORMAT, how_it_ended
 
 # input_data.BUNDLED_DIR, named here because that module imports TensorFlow, which a run on real
 # TensorFlow 1.x never needs.
@@ -110,41 +109,29 @@ def engine_command(engine_python, script_name, args, run_options=()):
 
 def execute(spec, script, args, engine_python, out):
     """Run `spec` (id, kind, mode, engine, and for legacy-sae any `run_options` of `legacy-sae
-    run`) once in a fresh folder; write and return its record. None when it was stopped by
-    Ctrl-C or SIGTERM (nothing recorded, so it runs again)."""
+    run`) once in a fresh folder; write and return its record: ok, or failed with how it ended
+    (its exit status or the signal that killed it) and the tail of its stderr. A Ctrl-C or SIGTERM
+    that stops legacy-sae during the run stops the run and goes on: nothing is recorded."""
     run_dir = os.path.join(out, "runs")
     os.makedirs(run_dir, exist_ok=True)
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
     with tempfile.TemporaryDirectory(prefix="legacy-sae-reference-") as top:
         work = prepare_folder(script, os.path.realpath(top))
-        started = time.monotonic()
         with open(os.path.join(run_dir, spec["id"] + ".out"), "w", encoding="utf-8") as stdout, \
                 open(os.path.join(run_dir, spec["id"] + ".err"), "w", encoding="utf-8") as stderr:
-            process = subprocess.Popen(engine_command(engine_python, os.path.basename(script),
-                                                      args, spec.get("run_options", ())),
-                                       cwd=work, stdout=stdout, stderr=stderr, env=env)
-            try:
-                _, wait_status, usage = os.wait4(process.pid, 0)
-            except BaseException:
-                process.terminate()
-                process.wait()
-                raise
-        seconds = time.monotonic() - started
-    status = os.waitstatus_to_exitcode(wait_status)
-    if status in STOPPED or status < 0:
-        return None
+            ended = processes.run(engine_command(engine_python, os.path.basename(script), args,
+                                                 spec.get("run_options", ())),
+                                  stdout, stderr, cwd=work, env=env)
     with open(os.path.join(run_dir, spec["id"] + ".out"), encoding="utf-8",
               errors="replace") as stream:
         figures = printed_figures(stream.read())
-    record = dict(spec, seed=None, epochs=epochs_of(figures), seconds=round(seconds, 1),
-                  peak_rss_mib=round(usage.ru_maxrss / 1024, 1))
-    if status == 0:
+    record = dict(spec, format=FORMAT, seed=None, epochs=epochs_of(figures),
+                  seconds=round(ended.seconds, 1), peak_rss_mib=ended.peak_rss_mib)
+    if ended.status == 0:
         record.update(status="ok", result=dict(named_result(os.path.basename(script), figures),
                                                printed=figures))
     else:
-        with open(os.path.join(run_dir, spec["id"] + ".err"), encoding="utf-8",
-                  errors="replace") as stream:
-            tail = stream.read().splitlines()[-15:]
-        record.update(status="failed", error=f"exit status {status}\n" + "\n".join(tail),
+        record.update(status="failed",
+                      error="\n".join([how_it_ended(ended.status), *ended.stderr_tail]),
                       result=dict(printed=figures))
     return record

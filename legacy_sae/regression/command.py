@@ -26,8 +26,8 @@ import threading
 
 from legacy_sae.checks import LegacySAEError, Terminated, positive_int, writable_dir
 from legacy_sae.files import write_json
+from legacy_sae.documented import DOCUMENTED, DOCUMENTED_EPOCHS, LISTING_EPOCHS
 from legacy_sae.regression import gates, local, plan, records, report
-from legacy_sae.regression.plan import DOCUMENTED_EPOCHS, LISTING_EPOCHS
 
 
 def add_arguments(parser):
@@ -171,12 +171,12 @@ def judge(runs, args):
     report.render_plot(settings, sda, os.path.join(args.out, "report.png"))
     status = gates.exit_status(rows, runs)
     write_json(os.path.join(args.out, "results.json"), dict(
-        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        format=records.FORMAT, created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         settings=dict(**(dict(judged=args.judge) if args.judge is not None else dict(
             runs=args.runs, mode=args.mode, epochs=args.epochs, seed=args.seed,
             dae=args.mode != "sda" and not args.no_dae)),
             band_coverage=gates.BAND_COVERAGE, drift_false_alarm=gates.DRIFT_FALSE_ALARM),
-        **records.environment(), documented=plan.DOCUMENTED, summary=rows, exit_status=status,
+        **records.environment(), documented=DOCUMENTED, summary=rows, exit_status=status,
         runs=runs),
         indent=1)
     print()

@@ -31,7 +31,8 @@ import functools
 import math
 import statistics
 
-from legacy_sae.regression.plan import DOCUMENTED, DOCUMENTED_EPOCHS, METRICS
+from legacy_sae.documented import DOCUMENTED, DOCUMENTED_EPOCHS
+from legacy_sae.regression.plan import METRICS
 from legacy_sae.regression.records import independent_of, metric_values, reference_values
 
 BAND_COVERAGE = 0.999

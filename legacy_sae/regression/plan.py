@@ -1,20 +1,9 @@
-"""What a regression sweep runs, and what its runs are compared with.
-
-The tutorial has two settings: its complete listing (完整代码, `stacked_tutorial.py`) trains
-LISTING_EPOCHS epochs per stage; its step-by-step section sets DOCUMENTED_EPOCHS in its parameter
-block (2.定义网络参数), and the run whose accuracies it documents (DOCUMENTED) follows that
-section. Here are those facts, the metrics each kind of run reports, the published SdA errors the
-report sets beside them, and the plan: one run spec per seed, kind and mode, each with an id and
-the `legacy-sae` command that runs it, whichever executor runs it.
+"""What a regression sweep runs: the metrics each kind of run reports (the tutorial's documented
+figures and settings are `legacy_sae.documented`'s), and the plan: one run spec per seed, kind and
+mode, each with an id and the `legacy-sae` command that runs it, whichever executor runs it.
 """
 import os
 import sys
-
-DOCUMENTED = {"accuracy_before_finetuning": 0.8697, "accuracy_after_finetuning": 0.9774}
-LISTING_EPOCHS = 20     # the complete listing, stacked_tutorial.py
-DOCUMENTED_EPOCHS = 50  # the step-by-step section, whose run the documented figures report
-SETTINGS = {LISTING_EPOCHS: "complete listing (20 epochs)",
-            DOCUMENTED_EPOCHS: "step-by-step section (50 epochs, the documented run)"}
 
 # (kind, mode, metric, label) of every reported row.
 METRICS = [
@@ -28,14 +17,6 @@ METRICS = [
 MODE_NAMES = {"faithful": "faithful", "corrected": "corrected (carry weights)",
               "as-is": "as-is (`legacy-sae run` on the listing)",
               "fast": "SdA (`legacy-sae sda --fast`)"}
-
-# Published MNIST test errors of stacked denoising autoencoders (reference rows, not re-run here),
-# with their spread where given: the LISA tutorial's SdA.py run (its doc/SdA.txt, "Running the
-# Code") and Table 3 of Vincent et al. (2010).
-LITERATURE = [
-    ("LISA DeepLearningTutorials, SdA.py", 0.013, None),
-    ("Vincent et al. 2010, JMLR, SdA-3", 0.0128, 0.0010),
-]
 
 
 def planned_runs(runs, mode, epochs, seed, dae=True):

@@ -2,7 +2,7 @@
 
 `run(todo, args, say, keep)` is an executor as `local.run` is. Each planned run becomes one Ray
 task that runs, on some node, the very command a local run runs (`plan.run_command`, through
-`local.stream_run`), in a scratch folder there. The task sends back its exit status, its log,
+`processes.run`), in a scratch folder there. The task sends back its exit status, its log,
 its result and the files it wrote (figures, checkpoints, TensorBoard events), and the driver
 records the run with the same `records.run_record` as a local run, adding `executor: "ray"`,
 `node` (hostname and IP) and `ray_node` (Ray's node id). Everything else a local sweep promises
@@ -17,7 +17,6 @@ start`, else a local instance. Nodes need legacy-sae: installed there, or instal
 sweep with `--ray-pip REQUIREMENT` (Ray's runtime_env "pip"). A node that cannot import it is
 named in one error line.
 """
-import ctypes
 import os
 import shutil
 import signal
@@ -40,7 +39,6 @@ CANCEL_WAIT = 30
 # What Ray raises when the task's worker or node died more often than MAX_RETRIES allows.
 GAVE_UP = ("WorkerCrashedError", "NodeDiedError", "OutOfMemoryError", "LocalRayletDiedError",
            "ObjectLostError", "OwnerDiedError")
-PR_SET_PDEATHSIG = 1  # prctl option, <linux/prctl.h>
 SCRATCH_PREFIX = "legacy-sae-ray-"  # + worker pid-run id-: a task's folder in the node's temp
 
 
@@ -94,15 +92,6 @@ def _check_cpus(ray, cpus):
                              f"a larger node.")
 
 
-def _die_with_parent(prctl):
-    """A preexec for the run's process: SIGTERM it when the worker that started it dies, so that
-    a killed worker or a cancelled task leaves no run behind (Linux; elsewhere Ray's own cleanup
-    of worker children applies)."""
-    def preexec():
-        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    return preexec
-
-
 def _remove_stale_scratch():
     """Scratch folders of tasks whose worker was killed (a cancel, a retry): their `finally` never
     ran, so the next task on the node removes them. Each name holds its worker's process id."""
@@ -126,6 +115,7 @@ def run_on_node(spec, with_logdir):
     node = f"{socket.gethostname()} ({ray.util.get_node_ip_address()})"
     ray_node = ray.get_runtime_context().get_node_id()
     try:
+        from legacy_sae import processes
         from legacy_sae.regression import local, plan, records
     except ImportError as error:
         return dict(node=node, cannot_import=f"{error}")
@@ -134,17 +124,14 @@ def run_on_node(spec, with_logdir):
         run_dir = os.path.join(scratch, "runs")
         os.makedirs(run_dir)
         logdir = os.path.join(scratch, "logdir") if with_logdir else None
-        popen_options = {}
-        if sys.platform.startswith("linux"):
-            popen_options["preexec_fn"] = _die_with_parent(ctypes.CDLL(None, use_errno=True).prctl)
         print(f"[{spec['id']}] started on {node}", flush=True)
-        started = time.monotonic()
         log_path = os.path.join(run_dir, spec["id"] + ".log")
+        # The run gets SIGTERM when this worker dies (a cancelled task): nothing is left behind.
         with open(log_path, "w", encoding="utf-8") as log:
-            status, log_tail = local.stream_run(
-                plan.run_command(spec, scratch, logdir), log,
-                lambda message: print(message, flush=True), spec["id"], **popen_options)
-        seconds = time.monotonic() - started
+            ended = processes.run(plan.run_command(spec, scratch, logdir), log, log,
+                                  local.progress_teller(lambda message: print(message, flush=True),
+                                                        spec["id"]),
+                                  env=dict(os.environ, PYTHONUNBUFFERED="1"))
         result = records.take_result(os.path.join(run_dir, spec["id"] + ".result.json"))
         files = {}
         for folder, _, names in os.walk(scratch):
@@ -152,8 +139,8 @@ def run_on_node(spec, with_logdir):
                 path = os.path.join(folder, name)
                 with open(path, "rb") as stream:
                     files[os.path.relpath(path, scratch)] = stream.read()
-        return dict(node=node, ray_node=ray_node, status=status, seconds=seconds,
-                    log_tail=log_tail, result=result, files=files)
+        return dict(node=node, ray_node=ray_node, status=ended.status, seconds=ended.seconds,
+                    log_tail=ended.stderr_tail, result=result, files=files)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -209,7 +196,7 @@ def _outcome_record(ray, ref, spec, submitted, args):
 
 def _cancel(ray, pending, say):
     """Cancel every task not yet recorded, and wait until each has ended: a killed worker's run
-    gets SIGTERM through _die_with_parent and cleans up as a stopped local run does."""
+    gets SIGTERM (processes.run) and cleans up as a stopped local run does."""
     if not pending:
         return
     say(f"legacy-sae: cancelling {len(pending)} Ray tasks")
@@ -240,10 +227,7 @@ def run(todo, args, say, keep):
                 for ref in done:
                     spec = pending.pop(ref)
                     record = _outcome_record(ray, ref, spec, submitted, args)
-                    if record is None:
-                        say(f"[{spec['id']}] stopped; not recorded")
-                    else:
-                        save_record(args.out, record, say)
+                    save_record(args.out, record, say)
                     keep(record)
         except BaseException:
             _cancel(ray, pending, say)

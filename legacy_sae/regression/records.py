@@ -2,16 +2,21 @@
 per run in OUT/runs and read back; the recorded baselines; the machine and versions a sweep ran on.
 
 A record is the run's spec (id, kind, mode, seed, epochs) with its status ("ok" with the result
-the run wrote through --result-json, or "failed" with the reason), its seconds and where it ran
-(executor, and for Ray the node). A run stopped by a signal gets no record, so that the same
-command runs it again.
+the run wrote through --result-json, or "failed" with how it ended and the tail of its stderr),
+its seconds and where it ran (executor, and for Ray the node). A run that legacy-sae stopped
+because the user stopped it gets no record, so that the same command runs it again: the
+executors decide that (`legacy_sae.processes`), never the run's exit status.
+
+Records and results.json files carry FORMAT; one of another format is refused in one line.
 """
 import json
 import os
 import platform
+import signal
 
+from legacy_sae.checks import LegacySAEError
 from legacy_sae.files import write_json
-from legacy_sae.regression.plan import SETTINGS
+from legacy_sae.documented import SETTINGS
 
 # The recorded sweeps ship inside the package, in legacy_sae/baselines/.
 BASELINE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -20,9 +25,34 @@ TUTORIAL_BASELINES = tuple(os.path.join(BASELINE_DIR, f"e{epochs}.json") for epo
 SDA_BASELINE = os.path.join(BASELINE_DIR, "sda.json")
 BASELINE_PATHS = TUTORIAL_BASELINES + (SDA_BASELINE,)
 
-# Exit statuses of a run stopped by a signal rather than failed: Ctrl-C, SIGTERM (legacy-sae's own)
-# and Python's negative "killed by signal N".
-STOPPED = (130, 143)
+# The layout of run records and results.json files. Those written before the number existed have
+# this layout without the field, and are read as format 1.
+FORMAT = 1
+# What most often kills a run with these signals, said beside the signal's name.
+SIGNAL_CAUSES = {signal.SIGKILL: "out of memory?",
+                 signal.SIGILL: "an instruction this processor lacks?"}
+
+
+def check_format(data, where):
+    """`data` (a record or a results.json's content) if legacy-sae reads its format."""
+    found = data.get("format", 1) if isinstance(data, dict) else None
+    if found != FORMAT:
+        raise LegacySAEError(f"{where} is not a legacy-sae record of format {FORMAT} (it has "
+                             f"format {found!r}): read it with the legacy-sae that wrote it, or "
+                             f"record its runs again in a new folder.")
+    return data
+
+
+def how_it_ended(status):
+    """'exit status 3', or the signal by name: 'killed by SIGKILL — out of memory?'."""
+    if status >= 0:
+        return f"exit status {status}"
+    try:
+        signum = signal.Signals(-status)
+    except ValueError:
+        return f"killed by signal {-status}"
+    cause = SIGNAL_CAUSES.get(signum)
+    return f"killed by {signum.name}" + (f" — {cause}" if cause else "")
 
 
 def take_result(path):
@@ -37,26 +67,24 @@ def take_result(path):
 
 
 def run_record(spec, seconds, status=None, log_tail=(), result=None, error=None, **where):
-    """The record of a finished run, built here for every executor so that a local run's and a
-    Ray run's differ only in `where` (executor, node). Exit `status` 0 with a `result` is ok, any
-    other is failed with the tail of its log; `error` instead says why a run has no exit status
-    (Ray gave up on it). None for a run stopped by a signal: nothing is recorded, so that a
-    resumed sweep runs it again."""
-    if error is None and (status in STOPPED or status < 0):
-        return None
-    record = dict(spec, seconds=round(seconds, 1), **where)
+    """The record of a run that ended, built here for every executor so that a local run's and
+    a Ray run's differ only in `where` (executor, node). Exit `status` 0 with a `result` is ok;
+    any other end is failed, with how it ended and the tail of its log; `error` instead says why
+    a run has no exit status (Ray gave up on it)."""
+    record = dict(spec, format=FORMAT, seconds=round(seconds, 1), **where)
     if error is not None:
         record.update(status="failed", error=error)
     elif status == 0 and result is not None:
         record.update(status="ok", result=result)
     else:
-        record.update(status="failed", error=f"exit status {status}\n" + "\n".join(log_tail))
+        record.update(status="failed", error="\n".join([how_it_ended(status), *log_tail]))
     return record
 
 
 def save_record(out, record, say):
     write_json(os.path.join(out, "runs", record["id"] + ".json"), record, indent=1)
-    say(f"[{record['id']}] {record['status']} after {record['seconds']} s")
+    how = f": {record['error'].splitlines()[0]}" if record["status"] == "failed" else ""
+    say(f"[{record['id']}] {record['status']} after {record['seconds']} s{how}")
 
 
 def load_records(out):
@@ -66,8 +94,9 @@ def load_records(out):
     records = {}
     for name in sorted(os.listdir(run_dir)):
         if name.endswith(".json") and not name.endswith(".result.json"):
-            with open(os.path.join(run_dir, name), encoding="utf-8") as stream:
-                record = json.load(stream)
+            path = os.path.join(run_dir, name)
+            with open(path, encoding="utf-8") as stream:
+                record = check_format(json.load(stream), path)
             records[record["id"]] = record
     return records
 
@@ -77,7 +106,8 @@ def load_baseline(paths=BASELINE_PATHS):
     runs = []
     for path in paths:
         with open(path, encoding="utf-8") as stream:
-            runs += json.load(stream)["runs"]
+            results = check_format(json.load(stream), path)
+        runs += [check_format(run, f"a run in {path}") for run in results["runs"]]
     return runs
 
 

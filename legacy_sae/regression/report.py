@@ -8,8 +8,9 @@ from legacy_sae.regression.gates import (BAND_COVERAGE, DOCUMENTED_MIN_RUNS, DRI
                                          DRIFT_POWER, EQUIVALENCE_CONFIDENCE, EXIT_NOT_GATED,
                                          GATES, describe,
                                          documented_check, prediction_band, row_passed)
-from legacy_sae.regression.plan import (DOCUMENTED, DOCUMENTED_EPOCHS, LISTING_EPOCHS,
-                                        LITERATURE, METRICS, MODE_NAMES, SETTINGS)
+from legacy_sae.documented import (DOCUMENTED, DOCUMENTED_EPOCHS, LISTING_EPOCHS, LITERATURE,
+                                   SETTINGS)
+from legacy_sae.regression.plan import METRICS, MODE_NAMES
 from legacy_sae.regression.records import metric_values
 
 
