@@ -19,7 +19,7 @@ import pytest
 
 from legacy_sae.regression import gates
 from legacy_sae.checkpoints import LOCK_NAME
-from conftest import run_cli
+from conftest import processes_mentioning, run_cli
 
 # What the messages must say, from the issue (#21) and the C library's own error texts.
 FULL_DISK = "no space left on the device"
@@ -254,18 +254,6 @@ def test_ctrl_c_and_sigterm_stop_cleanly_and_the_run_resumes(tmp_path, sent, sta
     assert resumed.returncode == 0 and f"kpt: {folder}/mnist_model.cpkt-" in resumed.stdout
 
 
-def _processes_mentioning(text):
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as stream:
-                if text.encode() in stream.read():
-                    found.append(int(pid))
-        except OSError:
-            pass
-    return found
-
-
 def test_an_interrupted_sweep_keeps_its_runs_stops_its_children_and_resumes(tmp_path):
     out = tmp_path / "sweep"
     command = [sys.executable, "-m", "legacy_sae", "regress", "--runs", "2", "--mode", "faithful",
@@ -279,7 +267,7 @@ def test_an_interrupted_sweep_keeps_its_runs_stops_its_children_and_resumes(tmp_
     assert sweep.returncode == 143, stdout[-2000:] + stderr[-2000:]
     assert "[stacked-faithful-e1-s2] stopped; not recorded" in stdout
     assert f"sweep stopped; the 1 runs recorded in {out} are kept" in stdout
-    assert _processes_mentioning(str(out)) == []  # no run left orphaned
+    assert processes_mentioning(str(out)) == []  # no run left orphaned
     resumed = run_cli(*command[3:], cwd=tmp_path)
     # One epoch is a setting the baseline has no runs at: the sweep ends but is not gated.
     assert resumed.returncode == gates.EXIT_NOT_GATED, resumed.stdout[-2000:]

@@ -15,8 +15,9 @@ import time
 
 import pytest
 
-from conftest import run_cli
+from conftest import processes_mentioning, run_cli
 from legacy_sae import cli, processes
+from legacy_sae.checks import LegacySAEError
 from legacy_sae.regression import local, plan, records
 from test_reference import tf18_python
 
@@ -49,19 +50,6 @@ def test_a_run_that_ends_by_itself_is_recorded_failed_and_the_next_run_goes_on(t
     again = run_cli(*command, cwd=tmp_path)  # recorded: not run again
     assert again.returncode == 1 and "2 already recorded" in again.stdout
     assert "started" not in again.stdout
-
-
-def processes_mentioning(text):
-    """The ids of the processes whose command line contains `text`."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as stream:
-                if text.encode() in stream.read():
-                    found.append(int(pid))
-        except OSError:
-            pass
-    return found
 
 
 @pytest.mark.parametrize("sent, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -219,3 +207,21 @@ def test_only_a_run_legacy_sae_stops_goes_unrecorded(tmp_path):
     (-99, "killed by signal 99")])
 def test_how_a_run_ended_is_said_by_name(status, said):
     assert records.how_it_ended(status) == said
+
+
+def test_a_folder_made_before_identity_json_takes_its_identity_from_its_records(tmp_path):
+    from legacy_sae.reference import session
+    about = dict(name="argv.py", sha256="0" * 64, args=["10"])
+    (tmp_path / "runs").mkdir()
+    for tag, engine, tensorflow in (("tf1.8.0", "tensorflow 1.8.0", "1.8.0"),
+                                    ("legacy-sae", "legacy-sae 0.1.0", "2.21.0")):
+        record = dict(id=f"argv-{tag}-r1", engine=engine, versions=dict(tensorflow=tensorflow),
+                      script=about, status="ok")  # no "format": written before it existed
+        (tmp_path / "runs" / f"argv-{tag}-r1.json").write_text(json.dumps(record))
+    identity = session.read_identity(str(tmp_path), "argv.py")
+    assert identity["script"] == about
+    assert identity["engines"] == {
+        "tf1.8.0": dict(engine="tensorflow 1.8.0", tensorflow="1.8.0"),
+        "legacy-sae": dict(engine="legacy-sae 0.1.0", tensorflow="2.21.0")}
+    with pytest.raises(LegacySAEError, match=r"arguments \['10'\], not \['20'\]"):
+        session.check_identity(identity, dict(about, args=["20"]), {}, str(tmp_path))
