@@ -52,6 +52,8 @@ setup(
                  "setuptools>=70.1", "ray==2.60.*"],
         # regress --ray on a Ray cluster (in "test" too, so CI tests it); checked beside TF 2.21.
         "ray": ["ray==2.60.*"],
+        # legacy-sae run NOTEBOOK.ipynb: nbclient executes it in an ipykernel (in "test" too).
+        "notebooks": ["nbclient>=0.10", "ipykernel>=6"],
     },
     entry_points={"console_scripts": ["legacy-sae = legacy_sae.cli:main"]},
 )

@@ -12,6 +12,9 @@ Modules, by layer:
   sda          a stacked denoising autoencoder done as published, beside them
   checkpoints  the stacked port's checkpoint folder, safe from faults; events: TensorBoard files
   runner, cli  `legacy-sae run SCRIPT` for unmodified scripts, and the `legacy-sae` command
+  notebook     `legacy-sae run NOTEBOOK.ipynb`: a notebook executed headless into a copy
+  processes    the child-process runner of the sweeps and of `reference`, and how a run ended
+  documented   the tutorial's documented figures and settings, the published SdA results
   figures      headless figures: what `plt.show()` would display, saved as PNG files
   regression   regression sweeps against the recorded baseline and the documented accuracies
                (plan, records, gates, report, the local and Ray executors, the command)

@@ -1,6 +1,7 @@
 """The `legacy-sae` command (also `python -m legacy_sae`).
 
   legacy-sae run [--figures DIR] SCRIPT [ARGS...]   run an unmodified TF1 script
+  legacy-sae run [--out PATH] NOTEBOOK.ipynb        execute a TF1-era notebook
   legacy-sae check SCRIPT...                        what TF1 scripts need from the shims
   legacy-sae dae [options]                          the denoising autoencoder port
   legacy-sae stacked [options]                      the stacked autoencoder port
@@ -25,6 +26,17 @@ from legacy_sae.regression import command as regress_command
 def _figures_option(parser):
     parser.add_argument("--figures", default="figures", metavar="DIR",
                         help="folder for the PNG files of the figures shown (default: ./figures)")
+
+
+def _notebook_options(parser, default=None):
+    """`legacy-sae run`'s options for a notebook; `default` (argparse.SUPPRESS) when they are
+    read again from the arguments after the notebook."""
+    parser.add_argument("--out", default=default, metavar="PATH",
+                        help="a notebook's executed copy (default: NAME.executed.ipynb beside it)")
+    parser.add_argument("--allow-errors", action="store_true", default=default,
+                        help="a notebook: go on after a failing cell, and list them at the end")
+    parser.add_argument("--timeout", type=float, default=default, metavar="S",
+                        help="a notebook: seconds a cell may take (default: no limit)")
 
 
 def _training_options(parser):
@@ -108,12 +120,15 @@ def build_parser():
         description="Run a 2018 TensorFlow 1.x autoencoder tutorial on current TensorFlow, offline.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="run an unmodified TF1 script with the compat shims",
-                              description="Run SCRIPT as `python SCRIPT ARGS...` would, with "
-                                          "`import tensorflow` giving the TF1 API, the removed "
-                                          "MNIST tutorial loader available offline, and figures "
-                                          "written as PNG files.")
+    run = commands.add_parser(
+        "run", help="run an unmodified TF1 script or notebook with the compat shims",
+        description="Run SCRIPT as `python SCRIPT ARGS...` would, with `import tensorflow` giving "
+                    "the TF1 API, the removed MNIST tutorial loader available offline, and "
+                    "figures written as PNG files. A NOTEBOOK.ipynb runs cell by cell in a fresh "
+                    "kernel with `%load_ext legacy_sae`, into an executed copy; its options may "
+                    "also follow it.")
     _figures_option(run)
+    _notebook_options(run)
     run.add_argument("--loader-rules", default=None, metavar="RULES",
                      help="how mnist.train.next_batch draws batches, as TensorFlow's loader did "
                           "from that release: 0.x (TF 0.x and 1.0: no shuffle before the first "
@@ -241,17 +256,36 @@ def parse_arguments(argv):
     return args
 
 
+def _run(args):
+    """`legacy-sae run`: a notebook through `notebook`, a script through `runner`."""
+    if args.script.endswith(".ipynb"):
+        from legacy_sae.notebook import run_notebook
+        after = argparse.ArgumentParser(prog="legacy-sae run NOTEBOOK.ipynb", add_help=False)
+        _notebook_options(after, default=argparse.SUPPRESS)
+        given, notebook_args = after.parse_known_args(args.args)
+        vars(args).update(vars(given))
+        return run_notebook(args.script, notebook_args, out=args.out,
+                            allow_errors=args.allow_errors, timeout=args.timeout,
+                            loader_rules=args.loader_rules,
+                            say=lambda message: print(message, file=sys.stderr, flush=True))
+    if args.out is not None or args.allow_errors or args.timeout is not None:
+        raise LegacySAEError("--out, --allow-errors and --timeout are for notebooks "
+                             "(NOTEBOOK.ipynb); a script's own options follow the script.")
+    from legacy_sae.runner import run_script
+    return run_script(args.script, args.args, figures_dir=args.figures,
+                      loader_rules=args.loader_rules)
+
+
 def main(argv=None):
     args = parse_arguments(argv)
-    if args.command != "run":  # scripts run as-is keep Python's own SIGTERM behaviour
+    # Scripts run as-is keep Python's own SIGTERM behaviour; a notebook's run keeps its copy.
+    if args.command != "run" or args.script.endswith(".ipynb"):
         signal.signal(signal.SIGTERM, raise_terminated)
     try:
         if getattr(args, "result_json", None):
             writable_dir(os.path.dirname(os.path.abspath(args.result_json)), "result folder")
         if args.command == "run":
-            from legacy_sae.runner import run_script
-            return run_script(args.script, args.args, figures_dir=args.figures,
-                              loader_rules=args.loader_rules)
+            return _run(args)
         if args.command == "check":
             return preflight.main(args.scripts)
         if args.command == "dae":

@@ -23,6 +23,9 @@ import time
 STOP_GRACE = 60     # seconds a stopped run has to remove its partial files before SIGKILL
 STDERR_TAIL = 15    # lines of stderr a failed run's record keeps
 PR_SET_PDEATHSIG = 1
+# What most often kills a run with these signals, said beside the signal's name.
+SIGNAL_CAUSES = {signal.SIGKILL: "out of memory?",
+                 signal.SIGILL: "an instruction this processor lacks?"}
 
 
 @dataclasses.dataclass
@@ -32,6 +35,18 @@ class Ended:
     seconds: float
     peak_rss_mib: float
     stderr_tail: list
+
+
+def how_it_ended(status):
+    """'exit status 3', or the signal by name: 'killed by SIGKILL — out of memory?'."""
+    if status >= 0:
+        return f"exit status {status}"
+    try:
+        signum = signal.Signals(-status)
+    except ValueError:
+        return f"killed by signal {-status}"
+    cause = SIGNAL_CAUSES.get(signum)
+    return f"killed by {signum.name}" + (f" — {cause}" if cause else "")
 
 
 class Children:

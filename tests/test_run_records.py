@@ -206,7 +206,7 @@ def test_only_a_run_legacy_sae_stops_goes_unrecorded(tmp_path):
     (-signal.SIGILL, "killed by SIGILL — an instruction this processor lacks?"),
     (-99, "killed by signal 99")])
 def test_how_a_run_ended_is_said_by_name(status, said):
-    assert records.how_it_ended(status) == said
+    assert processes.how_it_ended(status) == said
 
 
 def test_a_folder_made_before_identity_json_takes_its_identity_from_its_records(tmp_path):

@@ -22,7 +22,7 @@ import tempfile
 
 from legacy_sae import processes
 from legacy_sae.checks import LegacySAEError
-from legacy_sae.regression.records import FORMAT, how_it_ended
+from legacy_sae.regression.records import FORMAT
 
 # input_data.BUNDLED_DIR, named here because that module imports TensorFlow, which a run on real
 # TensorFlow 1.x never needs.
@@ -132,6 +132,6 @@ def execute(spec, script, args, engine_python, out):
                                                printed=figures))
     else:
         record.update(status="failed",
-                      error="\n".join([how_it_ended(ended.status), *ended.stderr_tail]),
+                      error="\n".join([processes.how_it_ended(ended.status), *ended.stderr_tail]),
                       result=dict(printed=figures))
     return record

@@ -12,10 +12,10 @@ Records and results.json files carry FORMAT; one of another format is refused in
 import json
 import os
 import platform
-import signal
 
 from legacy_sae.checks import LegacySAEError
 from legacy_sae.files import write_json
+from legacy_sae.processes import how_it_ended
 from legacy_sae.documented import SETTINGS
 
 # The recorded sweeps ship inside the package, in legacy_sae/baselines/.
@@ -28,11 +28,6 @@ BASELINE_PATHS = TUTORIAL_BASELINES + (SDA_BASELINE,)
 # The layout of run records and results.json files. Those written before the number existed have
 # this layout without the field, and are read as format 1.
 FORMAT = 1
-# What most often kills a run with these signals, said beside the signal's name.
-SIGNAL_CAUSES = {signal.SIGKILL: "out of memory?",
-                 signal.SIGILL: "an instruction this processor lacks?"}
-
-
 def check_format(data, where):
     """`data` (a record or a results.json's content) if legacy-sae reads its format."""
     found = data.get("format", 1) if isinstance(data, dict) else None
@@ -41,18 +36,6 @@ def check_format(data, where):
                              f"format {found!r}): read it with the legacy-sae that wrote it, or "
                              f"record its runs again in a new folder.")
     return data
-
-
-def how_it_ended(status):
-    """'exit status 3', or the signal by name: 'killed by SIGKILL — out of memory?'."""
-    if status >= 0:
-        return f"exit status {status}"
-    try:
-        signum = signal.Signals(-status)
-    except ValueError:
-        return f"killed by signal {-status}"
-    cause = SIGNAL_CAUSES.get(signum)
-    return f"killed by {signum.name}" + (f" — {cause}" if cause else "")
 
 
 def take_result(path):
