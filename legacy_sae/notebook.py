@@ -109,16 +109,22 @@ def _client_class():
 INSTALL = 'pip install "legacy-sae[notebooks]"'
 
 
-def run_notebook(path, args=(), out=None, allow_errors=False, timeout=None, loader_rules=None,
-                 say=print):
-    """Execute the notebook at `path`; return the exit status (0, 1, 130, 143)."""
+def check_kernel_packages():
+    """nbclient and ipykernel, or one line saying how to install them."""
     try:
         import ipykernel  # noqa: F401 (the kernel nbclient starts)
-        import nbformat
-        from nbclient.exceptions import DeadKernelError
+        import nbclient  # noqa: F401
     except ImportError as error:
         raise LegacySAEError(f"running a notebook needs nbclient and ipykernel ({error}): "
                              f"{INSTALL}") from None
+
+
+def run_notebook(path, args=(), out=None, allow_errors=False, timeout=None, loader_rules=None,
+                 say=print):
+    """Execute the notebook at `path`; return the exit status (0, 1, 130, 143)."""
+    check_kernel_packages()
+    import nbformat
+    from nbclient.exceptions import DeadKernelError
 
     out = out or default_out(path)
     check_out(path, out)

@@ -97,6 +97,55 @@ def test_the_one_epoch_dae_listing_is_compared_and_its_runs_reused(tmp_path):
     assert (out / "compare.md").read_text() in again.stdout
 
 
+def deterministic_notebook(path, *more_cells):
+    """DETERMINISTIC as a notebook: a markdown cell, its lines in three code cells, the last
+    ending in a text result, then `more_cells`."""
+    import nbformat
+    lines = DETERMINISTIC.splitlines()
+    cells = ["\n".join(lines[:4]), "\n".join(lines[4:]), "mnist.test.num_examples", *more_cells]
+    nbformat.write(nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# Constants")]
+        + [nbformat.v4.new_code_cell(source) for source in cells]), str(path))
+
+
+def test_a_notebook_agrees_exactly_cell_by_cell_and_differs_once_a_shim_is_patched(tmp_path):
+    tf18_python()
+    deterministic_notebook(tmp_path / "labels.ipynb")
+    result = compare("labels.ipynb", "--runs", 3, "--out", tmp_path / "same", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    verdicts = rows_of(result.stdout)
+    assert set(verdicts.values()) == {"agree"}
+    assert sorted(label for label, _ in verdicts) == [
+        "[cell 1] Training images: {#}",
+        "[cell 2] Sum of squared digits of the first {#} test labels: {}",
+        "[cell 2] " + SUM_LINE,
+        "[cell 3] {#}"]  # the last: the text result, 10000
+    assert len(verdicts) == 4  # no line of TensorFlow 1.8's logging among them
+    copies = sorted(path.name for path in (tmp_path / "same" / "runs").glob("*.ipynb"))
+    assert len(copies) == 6  # each run's executed copy is kept
+
+    (tmp_path / "patch").mkdir()
+    (tmp_path / "patch" / "sitecustomize.py").write_text(PATCHED_SHIM)
+    patched = compare("labels.ipynb", "--runs", 3, "--out", tmp_path / "patched", cwd=tmp_path,
+                      env=dict(os.environ, PYTHONPATH=str(tmp_path / "patch")))
+    assert patched.returncode == 1, patched.stdout[-3000:] + patched.stderr[-3000:]
+    verdicts = rows_of(patched.stdout)
+    assert verdicts["[cell 2] " + SUM_LINE, "last"] == "differ"
+    assert verdicts["[cell 1] Training images: {#}", "last"] == "agree"
+
+
+def test_a_notebook_that_stops_at_the_same_cell_on_both_is_the_same_outcome(tmp_path):
+    tf18_python()
+    deterministic_notebook(tmp_path / "stops.ipynb",
+                           "import numpy as np\nrows = np.loadtxt('data/downloaded.csv')",
+                           "print('never', 1)")
+    result = compare("stops.ipynb", "--runs", 3, "--out", tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "**The same outcome on both**: every run on both engines stopped at cell 4 " \
+           "(import numpy as np)" in result.stdout
+    assert set(rows_of(result.stdout).values()) == {"agree"} and len(rows_of(result.stdout)) == 4
+
+
 # Late 2016: TF 0.x's names and argument orders (tf.mul, tf.pack, concat with the axis first),
 # which TensorFlow 1.0 renamed; every figure depends on the data only.
 TF0_SCRIPT = """import tensorflow as tf

@@ -1,7 +1,9 @@
-"""`legacy-sae compare SCRIPT`: the unmodified script run N times on real TensorFlow 1.x and N
-times through `legacy-sae run`, alternating, each run in a fresh folder, offline and headless;
-then every number it prints paired by the text around it and judged figure by figure: agree,
-differ, too few runs to tell, or not comparable (`comparison` states each rule).
+"""`legacy-sae compare SCRIPT`: the unmodified script (or notebook) run N times on real TensorFlow
+1.x and N times through `legacy-sae run`, alternating, each run in a fresh folder, offline and
+headless; then every number it prints paired by the text around it (in a notebook, by its cell
+too) and judged figure by figure: agree, differ, too few runs to tell, or not comparable
+(`comparison` states each rule). A notebook that stops at the same cell in every run on both
+engines is reported as the same outcome on both, and compared up to that cell.
 
 The runs are recorded in OUT as `legacy-sae reference` records them, and reused: a second call
 with a larger --runs only adds runs, and runs made by `reference` in the same OUT count. Output
@@ -41,16 +43,21 @@ def main(args, say=print):
         return stopped
     session.write_results(args.out, about)
     reference_runs, runs = ([kept[i] for i in side_ids if i in kept] for side_ids in ids)
+    stop = comparison.same_stop(reference_runs, runs)
+    if stop is not None:  # the same outcome on both: compared up to that cell
+        reference_runs, runs = ([dict(r, status="ok") for r in side]
+                                for side in (reference_runs, runs))
     rows = comparison.compare(reference_runs, runs, args.margin)
     failed = comparison.failures(reference_runs, runs)
     if not rows and not any(failed.values()):
+        stopped = f", up to {stop} where every run stopped" if stop else ""
         say(f"legacy-sae: compare pairs the numbers a script prints, and no run of "
-            f"{about['name']} printed one: print the figures to compare, then compare the "
-            f"changed script with another --out.")
+            f"{about['name']} printed one{stopped}: print the figures to compare, then compare "
+            f"the changed script with another --out.")
         return 1
     status = comparison.exit_status(rows, failed)
     text = report.render_markdown(about["name"], rows, reference_runs, runs, failed,
-                                  args.margin, status)
+                                  args.margin, status, stop)
     with open(os.path.join(args.out, "compare.md"), "w", encoding="utf-8") as stream:
         stream.write(text)
     report.render_plot(rows, names, os.path.join(args.out, "compare.png"))

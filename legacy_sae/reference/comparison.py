@@ -21,7 +21,9 @@ before and after fine-tuning). Each figure gets one of four answers, each with i
 * not comparable: printed by one engine only, or constant in CONSTANT_MIN_RUNS runs or more on
   one side and varying on the other (a seed honoured by one engine only, say).
 
-Failed runs are not figures: `failures` reports them per engine. The exit status is 1 when a
+Failed runs are not figures: `failures` reports them per engine. A notebook whose every run on
+both engines stopped at the same cell had the same outcome on both (`same_stop`): its runs are
+compared up to that cell. The exit status is 1 when a
 figure differs, is not comparable, or a run failed; 3 (EXIT_TOO_FEW) when every figure that
 was judged agrees but some could not be told; 0 when every figure agrees.
 """
@@ -154,6 +156,18 @@ def failures(reference_runs, runs):
     """{"TensorFlow": [failed records], "legacy-sae": [...]}."""
     return {side: [r for r in side_runs if r["status"] != "ok"]
             for side, side_runs in (("TensorFlow", reference_runs), ("legacy-sae", runs))}
+
+
+def same_stop(reference_runs, runs):
+    """The cell at which every run of a notebook on both engines stopped (data that would be
+    downloaded, say), else None. Such runs had the same outcome on both: they are compared up
+    to that cell, not reported as failures."""
+    every = reference_runs + runs
+    stops = {r.get("failed_cell") for r in every}
+    if reference_runs and runs and all(r["status"] != "ok" for r in every) \
+            and len(stops) == 1 and None not in stops:
+        return stops.pop()
+    return None
 
 
 def exit_status(rows, failed):

@@ -24,6 +24,12 @@ RELEASES = ("0.12.1", "1.0.0", "1.0.1", "1.1.0", "1.2.0", "1.2.1", "1.3.0", "1.4
             "1.15.2", "1.15.3", "1.15.4", "1.15.5")
 PIP = "pip<22"
 PACKAGES = ("matplotlib<3.4",)
+# What a notebook's runs need there (notebook_on_tf1.py): the last releases pip 21.3.1 resolves
+# for Python 3.6 (2026-12-07), added to an environment when a notebook first runs on it.
+NOTEBOOK_PACKAGES = ("nbclient==0.5.9", "ipykernel==5.5.6", "jupyter_client==7.1.2")
+NOTEBOOK_VERSIONS_CODE = ("import json, IPython, ipykernel, jupyter_client, nbclient, nbformat; "
+                          "print(json.dumps({m.__name__: m.__version__ for m in (IPython, "
+                          "ipykernel, jupyter_client, nbclient, nbformat)}))")
 PYTHON_VERSION = "3.6"
 PYENV_HINT = "pyenv install 3.6.15"
 # What a reference environment reports about itself, as run records name their versions.
@@ -145,3 +151,26 @@ def versions(env_python, check=True):
 def recorded_versions(tf_version):
     with open(os.path.join(environment_dir(tf_version), "versions.json"), encoding="utf-8") as f:
         return json.load(f)
+
+
+def ensure_notebook_packages(tf_version, say=print):
+    """The kernel packages of NOTEBOOK_PACKAGES in the `tf_version` environment (made first with
+    `ensure`), installed once; their versions are recorded in notebook-versions.json and
+    returned."""
+    folder = environment_dir(tf_version)
+    recorded = os.path.join(folder, "notebook-versions.json")
+    if not os.path.exists(recorded):
+        env_python = os.path.join(folder, "bin", "python")
+        say(f"installing {', '.join(NOTEBOOK_PACKAGES)} into the TensorFlow {tf_version} "
+            f"environment, to run notebooks there (once)")
+        _pip_install(env_python, os.path.join(folder, "install.log"), *NOTEBOOK_PACKAGES)
+        completed = subprocess.run([env_python, "-c", NOTEBOOK_VERSIONS_CODE],
+                                   capture_output=True, text=True)
+        if completed.returncode != 0:
+            raise LegacySAEError(f"the kernel packages do not import in {env_python}: "
+                                 f"{(completed.stderr.strip().splitlines() or ['?'])[-1]}")
+        with open(recorded + ".partial", "w", encoding="utf-8") as stream:
+            stream.write(completed.stdout.strip().splitlines()[-1])
+        os.replace(recorded + ".partial", recorded)
+    with open(recorded, encoding="utf-8") as stream:
+        return json.load(stream)

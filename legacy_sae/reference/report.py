@@ -49,7 +49,7 @@ def _failure(record):
     return f"{status}: {tail[-1]}" if tail else status
 
 
-def render_markdown(script, rows, reference_runs, runs, failed, margin_sds, status):
+def render_markdown(script, rows, reference_runs, runs, failed, margin_sds, status, stop=None):
     theirs = reference_runs[0]["engine"] if reference_runs else "TensorFlow"
     ours = runs[0]["engine"] if runs else "legacy-sae"
     counts = {verdict: sum(row["verdict"] == verdict for row in rows) for verdict in VERDICTS}
@@ -69,6 +69,10 @@ def render_markdown(script, rows, reference_runs, runs, failed, margin_sds, stat
                      f"**{row['verdict']}**: {row['why']} |")
     for side, records in failed.items():
         lines += [f"- {side} run `{r['id']}` failed: {_failure(r)}" for r in records]
+    if stop is not None:
+        lines += ["", f"**The same outcome on both**: every run on both engines stopped at {stop} "
+                      f"(TensorFlow: {_failure(reference_runs[0])}; legacy-sae: "
+                      f"{_failure(runs[0])}); the figures above are those printed before it."]
     lines += ["", f"Difference: {ours} minus {theirs}. Margin: {margin_sds:g} x the sd of "
                   f"{theirs}'s runs (--margin, default {DEFAULT_MARGIN:g}). The four answers:", ""]
     lines += [f"- **{verdict}**: {rule}" for verdict, rule in RULES.items()]

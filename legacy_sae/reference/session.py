@@ -63,20 +63,24 @@ def script_about(script, script_args):
     return dict(name=os.path.basename(script), sha256=digest, args=list(script_args))
 
 
-def tensorflow_engine(tf_version, python, say):
-    """(tag, the Python of the TensorFlow `tf_version` environment, made once; record fields)."""
+def tensorflow_engine(tf_version, python, say, notebook=False):
+    """(tag, the Python of the TensorFlow `tf_version` environment, made once, with the kernel
+    packages for a notebook; record fields)."""
     env_python = environments.ensure(tf_version, python, say)
     found = environments.recorded_versions(tf_version)
+    if notebook:
+        found.update(environments.ensure_notebook_packages(tf_version, say))
     return f"tf{tf_version}", env_python, dict(
         mode=f"tensorflow-{found['tensorflow']}", engine=f"tensorflow {found['tensorflow']}",
         versions=found, machine=records.environment(())["machine"])
 
 
-def legacy_sae_engine(loader_rules=None):
+def legacy_sae_engine(loader_rules=None, notebook=False):
     """(tag, None: `legacy-sae run [--loader-rules RULES]` in this environment; record fields).
     Runs with other options of `legacy-sae run` are other runs: their tag says so."""
     run_options = ["--loader-rules", loader_rules] if loader_rules else []
-    found = records.environment()
+    found = records.environment(("tensorflow", "numpy", "matplotlib", "legacy-sae")
+                                + (("nbclient", "ipykernel") if notebook else ()))
     return "legacy-sae" + (f"-loader{loader_rules}" if loader_rules else ""), None, dict(
         mode="as-is", engine=" ".join([f"legacy-sae {found['versions']['legacy-sae']}",
                                        *run_options]),
@@ -142,8 +146,12 @@ def open_folder(args, say, sides):
     about = script_about(script, args.args)
     identity = read_identity(args.out, about["name"])
     check_identity(identity, about, {}, args.out)
-    engines = [tensorflow_engine(args.tf, args.python, say) if side == "tensorflow"
-               else legacy_sae_engine(args.loader_rules) for side in sides]
+    notebook = runs.is_notebook(script)
+    if notebook:
+        from legacy_sae.notebook import check_kernel_packages
+        check_kernel_packages()
+    engines = [tensorflow_engine(args.tf, args.python, say, notebook) if side == "tensorflow"
+               else legacy_sae_engine(args.loader_rules, notebook) for side in sides]
     check_identity(identity, about, {tag: fields for tag, _, fields in engines}, args.out)
     writable_dir(os.path.join(args.out, "runs"), "--out folder")
     identity = identity or dict(format=records.FORMAT, script=about, engines={})
@@ -175,8 +183,9 @@ def run_missing(plan, script, about, out, say):
     for run_id, engine_python, fields in plan:
         if run_id in kept:
             continue
-        listing = about["name"] == "stacked_tutorial.py"
-        spec = dict(id=run_id, kind="stacked" if listing else "script", **fields, script=about)
+        kind = ("stacked" if about["name"] == "stacked_tutorial.py"
+                else "notebook" if runs.is_notebook(script) else "script")
+        spec = dict(id=run_id, kind=kind, **fields, script=about)
         say(f"[{run_id}] started")
         try:
             record = runs.execute(spec, script, about["args"], engine_python, out)
