@@ -5,7 +5,7 @@ Google split out of `tf.contrib.slim`, `contrib.layers` and `contrib.framework` 
 so those three parts are tf-slim itself (with the TensorFlow names it expects where it expects
 them: `TF_SLIM_MOVED`). `contrib.rnn` was mostly moved into TF 1.x
 proper: its cells are `tf.compat.v1.nn.rnn_cell` (from tf-keras) and its static RNNs
-`tf.compat.v1.nn`. A part not listed, or a name a served part lacks, raises `RemovedInTF2Error`
+`tf.compat.v1.nn`; the cells TF 2 dropped are written in `contrib_rnn`. A part not listed, or a name a served part lacks, raises `RemovedInTF2Error`
 with what to do instead (`removed.REMOVED`), never a bare AttributeError from deep inside.
 
 Both `tf.contrib.rnn` and `from tensorflow.contrib import rnn` (or `import
@@ -15,7 +15,7 @@ that never touches tf.contrib never imports tf-slim.
 import importlib
 import types
 
-from legacy_sae.compat import tf0
+from legacy_sae.compat import contrib_rnn, tf0
 from legacy_sae.compat.forwarding import Forwarding
 from legacy_sae.compat.removed import RemovedInTF2Error, advice_for, canonical
 from legacy_sae.compat.startup import import_tensorflow
@@ -68,6 +68,8 @@ def _rnn():
             setattr(module, name, getattr(v1.nn.rnn_cell, name))
     for name in ("static_rnn", "static_bidirectional_rnn", "static_state_saving_rnn"):
         setattr(module, name, getattr(v1.nn, name))
+    for name, cell in contrib_rnn.served(v1).items():
+        setattr(module, name, cell)
     return module
 
 
@@ -76,7 +78,8 @@ CONTRIB = {
     "layers": ("tf-slim", _tf_slim),
     "slim": ("tf-slim", _tf_slim),
     "framework": ("tf-slim (arg_scope, variables, the global step)", _tf_slim),
-    "rnn": ("tf.compat.v1.nn.rnn_cell (tf-keras cells) and tf.compat.v1.nn's static RNNs", _rnn),
+    "rnn": ("tf.compat.v1.nn.rnn_cell (tf-keras cells), tf.compat.v1.nn's static RNNs and the "
+            "projection wrappers (legacy_sae/compat/contrib_rnn.py)", _rnn),
     "keras": ("tf-keras, TensorFlow's legacy Keras", _tf1("keras")),
     "data": ("tf.compat.v1.data", _tf1("data")),
     "losses": ("tf.compat.v1.losses", _tf1("losses")),

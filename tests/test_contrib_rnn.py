@@ -1,0 +1,69 @@
+"""tf.contrib.rnn's projection wrappers, written in legacy_sae/compat/contrib_rnn.py: TF 1.8's
+variable names (so checkpoints cross), its argument checks, `check` knowing them, and a script
+with fixed weights whose every printed output agrees with real TensorFlow 1.8 (where a Python
+3.6 exists)."""
+import os
+
+from conftest import SCRIPTS, run_cli, run_python, run_script
+from test_compare import rows_of
+from test_reference import tf18_python
+
+# The variables tests/tf1_scripts/rnn_projection.py makes, as real TensorFlow 1.8.0 names them
+# (printed by that script on it, 2026-12-08).
+TF18_VARIABLES = [
+    "input_projection/rnn/input_projection_wrapper/basic_lstm_cell/bias:0 shape 16",
+    "input_projection/rnn/input_projection_wrapper/basic_lstm_cell/kernel:0 shape 10 x 16",
+    "input_projection/rnn/input_projection_wrapper/bias:0 shape 6",
+    "input_projection/rnn/input_projection_wrapper/kernel:0 shape 3 x 6",
+    "rnn/output_projection_wrapper/basic_rnn_cell/bias:0 shape 5",
+    "rnn/output_projection_wrapper/basic_rnn_cell/kernel:0 shape 8 x 5",
+    "rnn/output_projection_wrapper/bias:0 shape 2",
+    "rnn/output_projection_wrapper/kernel:0 shape 5 x 2",
+]
+
+
+def test_the_wrappers_make_tf18s_variables(tmp_path):
+    result = run_script("rnn_projection.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    made = [line[len("variable "):] for line in result.stdout.splitlines()
+            if line.startswith("variable ")]
+    assert made == TF18_VARIABLES
+
+
+def test_the_wrappers_agree_with_tf18_on_fixed_weights(tmp_path):
+    tf18_python()
+    result = run_cli("compare", os.path.join(SCRIPTS, "rnn_projection.py"), "--runs", 3,
+                     "--out", tmp_path / "out", cwd=tmp_path, timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    verdicts = rows_of(result.stdout)
+    assert set(verdicts.values()) == {"agree"}
+    # 8 variables (the ":0" of each name and 12 shape numbers), then the outputs [2, 4, 2], the
+    # states [2, 5], the LSTM's outputs [2, 4, 4] and its c and h [2, 4] each
+    assert len(verdicts) == 8 + 12 + 2 * 4 * 2 + 2 * 5 + 2 * 4 * 4 + 2 * 4 + 2 * 4
+
+
+def test_the_wrappers_check_their_arguments_as_tf18_did():
+    result = run_python(
+        "from legacy_sae import compat\n"
+        "tf = compat.install()\n"
+        "wrappers = tf.contrib.rnn\n"
+        "for make in (lambda: wrappers.OutputProjectionWrapper(wrappers.BasicRNNCell(3), 0),\n"
+        "             lambda: wrappers.InputProjectionWrapper('not a cell', 2)):\n"
+        "    try:\n"
+        "        make()\n"
+        "    except (ValueError, TypeError) as error:\n"
+        "        print(type(error).__name__, error)\n")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.splitlines() == ["ValueError Parameter output_size must be > 0: 0.",
+                                          "TypeError The parameter cell is not RNNCell."]
+
+
+def test_check_knows_the_wrappers(tmp_path):
+    script = tmp_path / "wrapped.py"
+    script.write_text("import tensorflow as tf\n"
+                      "a = tf.contrib.rnn.OutputProjectionWrapper\n"
+                      "b = tf.contrib.rnn.InputProjectionWrapper\n")
+    result = run_cli("check", script, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "FAILS" not in result.stdout
+    assert result.stdout.count("projection wrappers (legacy_sae/compat/contrib_rnn.py)") == 2
