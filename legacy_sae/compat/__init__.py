@@ -123,7 +123,7 @@ def install():
         finder = _ShimFinder()
         sys.meta_path.insert(0, finder)
         patched = tf0.patch_internal_modules(startup.import_tensorflow().compat.v1) \
-            + era.patch()
+            + era.patch() + keras.patch_mnist()
         _installed = replaced, finder, patched
     return api
 

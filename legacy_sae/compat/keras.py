@@ -9,8 +9,15 @@ ask for the shims keep Keras 3. tf-keras must be imported while `import tensorfl
 TensorFlow itself: it imports TensorFlow's submodules by name (`tensorflow.compat.v2...`), which
 the shims' TF1 module does not resolve. TensorFlow imports it when the variable is set first;
 `load_tf_keras()` covers a process that imported TensorFlow before.
+
+`tf.keras.datasets.mnist.load_data()` downloads `mnist.npz` on first use, which an offline
+machine cannot: under the shims it returns the same arrays from legacy-sae's bundled MNIST
+(`offline_mnist`), unless the user's Keras cache already holds the file, which is then used as
+it is.
 """
+import contextlib
 import importlib
+import io
 import os
 import sys
 import warnings
@@ -44,3 +51,52 @@ def use_legacy_keras():
 
 def load_tf_keras():
     importlib.import_module("tf_keras")  # for TensorFlow's lazy tf.keras and tf.layers
+
+
+# Where tf-keras exports mnist.load_data (its implementation, and the tf.keras APIs).
+MNIST_MODULES = ("tf_keras.src.datasets.mnist", "tf_keras.datasets.mnist",
+                 "tf_keras.api._v1.keras.datasets.mnist", "tf_keras.api._v2.keras.datasets.mnist")
+
+
+def keras_cached(path):
+    """Where Keras's get_file keeps `path` (its cache folder: $KERAS_HOME, else ~/.keras)."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return os.path.join(home, "datasets", path)
+
+
+def offline_mnist(load_data):
+    """`load_data` (Keras's mnist.load_data) that reads the bundled MNIST when the Keras cache
+    lacks mnist.npz: ((x_train, y_train), (x_test, y_test)), uint8 images [60000, 28, 28] and
+    [10000, 28, 28] and uint8 labels, the four IDX files in their own order, as mnist.npz holds
+    them."""
+    def bundled_load_data(path="mnist.npz", **kwargs):
+        cached = kwargs.get("cache_dir") and os.path.join(
+            os.path.expanduser(kwargs["cache_dir"]), "datasets", path)
+        if os.path.exists(cached or keras_cached(path)):
+            return load_data(path, **kwargs)
+        from legacy_sae import input_data
+        files = [os.path.join(input_data.BUNDLED_DIR, name) for name in input_data.MNIST_FILES]
+        print(f"legacy-sae: mnist.load_data(): no {path} in the Keras cache; the same arrays "
+              f"read from legacy-sae's bundled MNIST (no download needed).", file=sys.stderr,
+              flush=True)
+        with contextlib.redirect_stdout(io.StringIO()):  # the loader's "Extracting" lines
+            return ((input_data.extract_images(files[0])[..., 0],
+                     input_data.extract_labels(files[1])),
+                    (input_data.extract_images(files[2])[..., 0],
+                     input_data.extract_labels(files[3])))
+    bundled_load_data.__doc__ = load_data.__doc__
+    return bundled_load_data
+
+
+def patch_mnist():
+    """Serve mnist.load_data offline in every module tf-keras exports it from; returns
+    [(module, "load_data", original)] to undo it."""
+    undo = []
+    for name in MNIST_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # an API this tf-keras does not have
+            continue
+        undo.append((module, "load_data", module.load_data))
+        module.load_data = offline_mnist(module.load_data)
+    return undo
