@@ -44,13 +44,15 @@ TF_SLIM_MOVED = {
 
 
 def _tf_slim():
-    """tf-slim, with the names in TF_SLIM_MOVED put back where it looks for them."""
+    """tf-slim, with the names in TF_SLIM_MOVED put back where it looks for them, and its model
+    definitions (`slim.nets`) loaded."""
     for old, new in TF_SLIM_MOVED.items():
         old_module, old_name = old.rsplit(".", 1)
         new_module, new_name = new.rsplit(".", 1)
         vars(importlib.import_module(old_module)).setdefault(
             old_name, getattr(importlib.import_module(new_module), new_name))
     import tf_slim
+    import tf_slim.nets  # noqa: F401 (an attribute of tf_slim once imported)
     return tf_slim
 
 
@@ -77,6 +79,9 @@ def _rnn():
 CONTRIB = {
     "layers": ("tf-slim", _tf_slim),
     "slim": ("tf-slim", _tf_slim),
+    # TF 1.8's tf.contrib.slim.nets: alexnet, inception (v1-v3), overfeat, resnet_v1/v2, vgg,
+    # the same modules tf-slim 1.1 ships, with the same variable scopes.
+    "slim.nets": ("tf-slim's model definitions (tf_slim.nets)", lambda: _tf_slim().nets),
     "framework": ("tf-slim (arg_scope, variables, the global step)", _tf_slim),
     "rnn": ("tf.compat.v1.nn.rnn_cell (tf-keras cells), tf.compat.v1.nn's static RNNs and the "
             "projection wrappers (legacy_sae/compat/contrib_rnn.py)", _rnn),
@@ -122,7 +127,7 @@ class _Contrib(types.ModuleType):
         return import_part(f"{PACKAGE}.{part}")
 
     def __dir__(self):
-        return sorted(CONTRIB)
+        return sorted(part for part in CONTRIB if "." not in part)
 
 
 def module():

@@ -1,8 +1,12 @@
-"""tf.contrib.rnn's projection wrappers, written in legacy_sae/compat/contrib_rnn.py: TF 1.8's
-variable names (so checkpoints cross), its argument checks, `check` knowing them, and a script
-with fixed weights whose every printed output agrees with real TensorFlow 1.8 (where a Python
-3.6 exists)."""
+"""The tf.contrib pieces TF1-era notebooks needed. tf.contrib.rnn's projection wrappers, written
+in legacy_sae/compat/contrib_rnn.py: TF 1.8's variable names (so checkpoints cross), its argument
+checks, `check` knowing them, and a script with fixed weights whose every printed output agrees
+with real TensorFlow 1.8. tf.contrib.slim.nets from tf-slim: every import form, and nets with
+fixed weights that print what real TensorFlow 1.8 prints. Tests on TF 1.8 run where a Python 3.6
+exists."""
 import os
+import subprocess
+import sys
 
 from conftest import SCRIPTS, run_cli, run_python, run_script
 from test_compare import rows_of
@@ -67,3 +71,34 @@ def test_check_knows_the_wrappers(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "FAILS" not in result.stdout
     assert result.stdout.count("projection wrappers (legacy_sae/compat/contrib_rnn.py)") == 2
+
+
+def test_slim_nets_are_importable_every_way_tf1_code_imported_them():
+    result = run_python(
+        "from legacy_sae import compat\n"
+        "tf = compat.install()\n"
+        "import tensorflow.contrib.slim as slim\n"
+        "import tensorflow.contrib.slim.nets\n"
+        "from tensorflow.contrib.slim.nets import alexnet, inception, overfeat, resnet_utils, "
+        "resnet_v1, resnet_v2, vgg\n"
+        "print(slim.nets.inception.inception_v3.__module__, tf.contrib.slim.nets.vgg.vgg_16.__name__,"
+        " inception is slim.nets.inception)\n")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["tf_slim.nets.inception_v3", "vgg_16", "True"]
+
+
+def test_slim_nets_print_what_tf18_prints_with_fixed_weights(tmp_path):
+    """The variable count, parameter count, a digest of every variable's name and shape (what
+    a published slim checkpoint must match), and the top 5 classes of two images, for Inception
+    v3 and ResNet v2 50: the same lines on both engines."""
+    python = tf18_python()
+    script = os.path.join(SCRIPTS, "slim_nets.py")
+    runs = [subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+            for command in ([python, script],
+                            [sys.executable, "-m", "legacy_sae", "run", script])]
+    (theirs, their_errors), (ours, our_errors) = [run.communicate(timeout=900) for run in runs]
+    assert runs[0].returncode == 0, their_errors[-3000:]
+    assert runs[1].returncode == 0, our_errors[-3000:]
+    assert ours.splitlines() == theirs.splitlines()
+    assert "inception_v3: 388 variables, 27182194 parameters" in ours.splitlines()
