@@ -137,7 +137,7 @@ def run_notebook(path, args=(), out=None, allow_errors=False, timeout=None, load
     setup = setup_code(notebook, path, args, loader_rules)
     notebook.metadata["legacy_sae"] = dict(executed_from=os.path.basename(path), failed_cells=[])
     client = _client_class()(notebook, timeout=timeout, kernel_name=KERNEL,
-                             interrupt_on_timeout=True, allow_errors=True,
+                             interrupt_on_timeout=True, allow_errors=True, coalesce_streams=True,
                              resources={"metadata": {"path": os.path.dirname(
                                  os.path.abspath(path))}})
     replies, failed = {}, []
@@ -153,7 +153,9 @@ def run_notebook(path, args=(), out=None, allow_errors=False, timeout=None, load
 
     try:
         with client.setup_kernel():
+            client.timeout = None  # --timeout is per cell; loading TensorFlow is not one
             reply = client.wait_for_reply(client.kc.execute(setup, silent=True))
+            client.timeout = timeout
             if reply["content"]["status"] != "ok":
                 raise LegacySAEError(f"the kernel could not load legacy-sae: "
                                      f"{failure_cause(reply)}")
