@@ -1,4 +1,5 @@
-"""The tf.contrib pieces TF1-era notebooks needed. tf.contrib.rnn's projection wrappers, written
+"""The tf.contrib pieces TF1-era notebooks needed. tf.contrib.rnn's projection and embedding
+wrappers, written
 in legacy_sae/compat/contrib_rnn.py: TF 1.8's variable names (so checkpoints cross), its argument
 checks, `check` knowing them, and a script with fixed weights whose every printed output agrees
 with real TensorFlow 1.8. tf.contrib.slim.nets from tf-slim: every import form, and nets with
@@ -15,6 +16,11 @@ from test_reference import tf18_python
 # The variables tests/tf1_scripts/rnn_projection.py makes, as real TensorFlow 1.8.0 names them
 # (printed by that script on it, 2026-12-08).
 TF18_VARIABLES = [
+    "embedded/rnn/embedding_wrapper/embedding:0 shape 7 x 4",
+    "embedded/rnn/embedding_wrapper/gru_cell/candidate/bias:0 shape 3",
+    "embedded/rnn/embedding_wrapper/gru_cell/candidate/kernel:0 shape 7 x 3",
+    "embedded/rnn/embedding_wrapper/gru_cell/gates/bias:0 shape 6",
+    "embedded/rnn/embedding_wrapper/gru_cell/gates/kernel:0 shape 7 x 6",
     "input_projection/rnn/input_projection_wrapper/basic_lstm_cell/bias:0 shape 16",
     "input_projection/rnn/input_projection_wrapper/basic_lstm_cell/kernel:0 shape 10 x 16",
     "input_projection/rnn/input_projection_wrapper/bias:0 shape 6",
@@ -41,9 +47,10 @@ def test_the_wrappers_agree_with_tf18_on_fixed_weights(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     verdicts = rows_of(result.stdout)
     assert set(verdicts.values()) == {"agree"}
-    # 8 variables (the ":0" of each name and 12 shape numbers), then the outputs [2, 4, 2], the
-    # states [2, 5], the LSTM's outputs [2, 4, 4] and its c and h [2, 4] each
-    assert len(verdicts) == 8 + 12 + 2 * 4 * 2 + 2 * 5 + 2 * 4 * 4 + 2 * 4 + 2 * 4
+    # 13 variables (the ":0" of each name and 20 shape numbers), then the outputs [2, 4, 2], the
+    # states [2, 5], the LSTM's outputs [2, 4, 4], its c and h [2, 4] each, and the embedded
+    # GRU's outputs [4 steps, 2, 3]
+    assert len(verdicts) == 13 + 20 + 2 * 4 * 2 + 2 * 5 + 2 * 4 * 4 + 2 * 4 + 2 * 4 + 4 * 2 * 3
 
 
 def test_the_wrappers_check_their_arguments_as_tf18_did():
@@ -52,25 +59,29 @@ def test_the_wrappers_check_their_arguments_as_tf18_did():
         "tf = compat.install()\n"
         "wrappers = tf.contrib.rnn\n"
         "for make in (lambda: wrappers.OutputProjectionWrapper(wrappers.BasicRNNCell(3), 0),\n"
-        "             lambda: wrappers.InputProjectionWrapper('not a cell', 2)):\n"
+        "             lambda: wrappers.InputProjectionWrapper('not a cell', 2),\n"
+        "             lambda: wrappers.EmbeddingWrapper(wrappers.GRUCell(3), 0, 4)):\n"
         "    try:\n"
         "        make()\n"
         "    except (ValueError, TypeError) as error:\n"
         "        print(type(error).__name__, error)\n")
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.splitlines() == ["ValueError Parameter output_size must be > 0: 0.",
-                                          "TypeError The parameter cell is not RNNCell."]
+    assert result.stdout.splitlines() == [
+        "ValueError Parameter output_size must be > 0: 0.",
+        "TypeError The parameter cell is not RNNCell.",
+        "ValueError Both embedding_classes and embedding_size must be > 0: 0, 4."]
 
 
 def test_check_knows_the_wrappers(tmp_path):
     script = tmp_path / "wrapped.py"
     script.write_text("import tensorflow as tf\n"
                       "a = tf.contrib.rnn.OutputProjectionWrapper\n"
-                      "b = tf.contrib.rnn.InputProjectionWrapper\n")
+                      "b = tf.contrib.rnn.InputProjectionWrapper\n"
+                      "c = tf.contrib.rnn.EmbeddingWrapper\n")
     result = run_cli("check", script, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "FAILS" not in result.stdout
-    assert result.stdout.count("projection wrappers (legacy_sae/compat/contrib_rnn.py)") == 2
+    assert result.stdout.count("(legacy_sae/compat/contrib_rnn.py)") == 3
 
 
 def test_slim_nets_are_importable_every_way_tf1_code_imported_them():

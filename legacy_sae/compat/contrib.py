@@ -84,7 +84,7 @@ CONTRIB = {
     "slim.nets": ("tf-slim's model definitions (tf_slim.nets)", lambda: _tf_slim().nets),
     "framework": ("tf-slim (arg_scope, variables, the global step)", _tf_slim),
     "rnn": ("tf.compat.v1.nn.rnn_cell (tf-keras cells), tf.compat.v1.nn's static RNNs and the "
-            "projection wrappers (legacy_sae/compat/contrib_rnn.py)", _rnn),
+            "projection and embedding wrappers (legacy_sae/compat/contrib_rnn.py)", _rnn),
     "keras": ("tf-keras, TensorFlow's legacy Keras", _tf1("keras")),
     "data": ("tf.compat.v1.data", _tf1("data")),
     "losses": ("tf.compat.v1.losses", _tf1("losses")),

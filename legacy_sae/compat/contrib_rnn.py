@@ -6,6 +6,8 @@ variable names so that checkpoints cross.
       the wrapped cell's output projected: activation(output . kernel + bias)
   InputProjectionWrapper(cell, num_proj, activation=None)
       the input projected before the wrapped cell sees it
+  EmbeddingWrapper(cell, embedding_classes, embedding_size, initializer=None)
+      integer inputs looked up in an `embedding` variable before the wrapped cell sees them
 
 TF 1.8 builds each projection with its `_Linear`: a `kernel` [depth, size] from the variable
 scope's initializer and a `bias` [size] starting at zero, made in the wrapper's own scope
@@ -14,7 +16,10 @@ scope's initializer and a `bias` [size] starting at zero, made in the wrapper's 
 `tf.contrib.rnn` is first used (`served`), since tf-keras loads only then.
 """
 
+import math
+
 KERNEL, BIAS = "kernel", "bias"  # TF 1.8's _WEIGHTS_VARIABLE_NAME and _BIAS_VARIABLE_NAME
+EMBEDDING = "embedding"
 
 
 def served(v1):
@@ -81,5 +86,43 @@ def served(v1):
         def call(self, inputs, state):
             return self._cell(self._project(inputs), state)
 
+    class EmbeddingWrapper(v1.nn.rnn_cell.RNNCell):
+        """`cell` fed the embeddings of its integer inputs: a variable `embedding`
+        [embedding_classes, embedding_size] on the CPU, initialised by `initializer`, else the
+        variable scope's, else uniformly in [-sqrt(3), sqrt(3)] (variance 1)."""
+
+        def __init__(self, cell, embedding_classes, embedding_size, initializer=None,
+                     reuse=None):
+            super().__init__(_reuse=reuse)
+            if not isinstance(cell, v1.nn.rnn_cell.RNNCell):
+                raise TypeError("The parameter cell is not RNNCell.")
+            if embedding_classes <= 0 or embedding_size <= 0:
+                raise ValueError(f"Both embedding_classes and embedding_size must be > 0: "
+                                 f"{embedding_classes}, {embedding_size}.")
+            self._cell, self._classes, self._size = cell, embedding_classes, embedding_size
+            self._initializer = initializer
+
+        @property
+        def state_size(self):
+            return self._cell.state_size
+
+        @property
+        def output_size(self):
+            return self._cell.output_size
+
+        def zero_state(self, batch_size, dtype):
+            with v1.name_scope(type(self).__name__ + "ZeroState", values=[batch_size]):
+                return self._cell.zero_state(batch_size, dtype)
+
+        def call(self, inputs, state):
+            with v1.device("/cpu:0"):
+                initializer = (self._initializer or v1.get_variable_scope().initializer
+                               or v1.random_uniform_initializer(-math.sqrt(3), math.sqrt(3)))
+                dtype = (state[0] if isinstance(state, tuple) else state).dtype
+                embedding = v1.get_variable(EMBEDDING, [self._classes, self._size],
+                                            initializer=initializer, dtype=dtype)
+                embedded = v1.nn.embedding_lookup(embedding, v1.reshape(inputs, [-1]))
+            return self._cell(embedded, state)
+
     return {"OutputProjectionWrapper": OutputProjectionWrapper,
-            "InputProjectionWrapper": InputProjectionWrapper}
+            "InputProjectionWrapper": InputProjectionWrapper, "EmbeddingWrapper": EmbeddingWrapper}
