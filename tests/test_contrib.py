@@ -1,10 +1,13 @@
-"""The tf.contrib pieces TF1-era notebooks needed. tf.contrib.rnn's projection and embedding
+"""The tf.contrib pieces TF1-era notebooks needed. tf.contrib.legacy_seq2seq's static models,
+written in legacy_sae/compat/legacy_seq2seq.py: TF 1.8's variable names, and with fixed weights
+every output and loss agreeing with real TF 1.8. tf.contrib.rnn's projection and embedding
 wrappers, written
 in legacy_sae/compat/contrib_rnn.py: TF 1.8's variable names (so checkpoints cross), its argument
 checks, `check` knowing them, and a script with fixed weights whose every printed output agrees
 with real TensorFlow 1.8. tf.contrib.slim.nets from tf-slim: every import form, and nets with
 fixed weights that print what real TensorFlow 1.8 prints. Tests on TF 1.8 run where a Python 3.6
 exists."""
+import hashlib
 import os
 import subprocess
 import sys
@@ -113,3 +116,42 @@ def test_slim_nets_print_what_tf18_prints_with_fixed_weights(tmp_path):
     assert runs[1].returncode == 0, our_errors[-3000:]
     assert ours.splitlines() == theirs.splitlines()
     assert "inception_v3: 388 variables, 27182194 parameters" in ours.splitlines()
+
+
+# The SHA-256 of the "variable NAME shape ..." lines tests/tf1_scripts/legacy_seq2seq_models.py
+# prints on real TensorFlow 1.8.0 (30 variables, printed there on 2026-12-08).
+TF18_SEQ2SEQ_VARIABLES = "2cf8f1191faa30dfde306c545fa04ced65ff410a869a1d14298969439fb00fd3"
+
+
+def test_legacy_seq2seq_makes_tf18s_variables(tmp_path):
+    result = run_script("legacy_seq2seq_models.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    made = [line[len("variable "):] for line in result.stdout.splitlines()
+            if line.startswith("variable ")]
+    assert len(made) == 30
+    assert hashlib.sha256("\n".join(made).encode()).hexdigest() == TF18_SEQ2SEQ_VARIABLES
+
+
+def test_legacy_seq2seq_agrees_with_tf18_on_fixed_weights(tmp_path):
+    tf18_python()
+    result = run_cli("compare", os.path.join(SCRIPTS, "legacy_seq2seq_models.py"), "--runs", 3,
+                     "--out", tmp_path / "out", cwd=tmp_path, timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    verdicts = rows_of(result.stdout)
+    assert set(verdicts.values()) == {"agree"}
+    # both feed_previous settings: 3 steps x batch 2 of each decoder's outputs (5, 4, 6 and 6
+    # wide), 2 losses (their lines' "0," and "1," count too) and the loss
+    assert len([label for label, _ in verdicts if "plus ten" in label]) == \
+        2 * (3 * 2 * (5 + 4 + 6 + 6) + 2 * 2 + 1)
+
+
+def test_what_legacy_seq2seq_does_not_serve_is_named_in_one_line():
+    result = run_python(
+        "from legacy_sae import compat\n"
+        "tf = compat.install()\n"
+        "try:\n"
+        "    tf.contrib.legacy_seq2seq.embedding_attention_seq2seq\n"
+        "except compat.RemovedInTF2Error as error:\n"
+        "    print(error)\n")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.startswith("tf.contrib.legacy_seq2seq.embedding_attention_seq2seq")

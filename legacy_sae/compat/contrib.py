@@ -15,7 +15,7 @@ that never touches tf.contrib never imports tf-slim.
 import importlib
 import types
 
-from legacy_sae.compat import contrib_rnn, tf0
+from legacy_sae.compat import contrib_rnn, legacy_seq2seq, tf0
 from legacy_sae.compat.forwarding import Forwarding
 from legacy_sae.compat.removed import RemovedInTF2Error, advice_for, canonical
 from legacy_sae.compat.startup import import_tensorflow
@@ -85,6 +85,11 @@ CONTRIB = {
     "framework": ("tf-slim (arg_scope, variables, the global step)", _tf_slim),
     "rnn": ("tf.compat.v1.nn.rnn_cell (tf-keras cells), tf.compat.v1.nn's static RNNs and the "
             "projection and embedding wrappers (legacy_sae/compat/contrib_rnn.py)", _rnn),
+    "legacy_seq2seq": ("legacy_sae/compat/legacy_seq2seq.py (its static models, without "
+                       "attention)",
+                       lambda: legacy_seq2seq.module(import_tensorflow().compat.v1,
+                                                     contrib_rnn.served(
+                                                         import_tensorflow().compat.v1))),
     "keras": ("tf-keras, TensorFlow's legacy Keras", _tf1("keras")),
     "data": ("tf.compat.v1.data", _tf1("data")),
     "losses": ("tf.compat.v1.losses", _tf1("losses")),
