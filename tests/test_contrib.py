@@ -35,21 +35,31 @@ TF18_VARIABLES = [
 ]
 
 
-def test_the_wrappers_make_tf18s_variables(tmp_path):
-    result = run_script("rnn_projection.py", cwd=tmp_path)
+def variables_made(script, folder):
+    """The "NAME shape ..." of each "variable" line `script` prints under `legacy-sae run`."""
+    result = run_script(script, cwd=folder)
     assert result.returncode == 0, result.stderr[-3000:]
-    made = [line[len("variable "):] for line in result.stdout.splitlines()
+    return [line[len("variable "):] for line in result.stdout.splitlines()
             if line.startswith("variable ")]
-    assert made == TF18_VARIABLES
 
 
-def test_the_wrappers_agree_with_tf18_on_fixed_weights(tmp_path):
+def test_the_wrappers_make_tf18s_variables(tmp_path):
+    assert variables_made("rnn_projection.py", tmp_path) == TF18_VARIABLES
+
+
+def agreeing_figures(script, folder):
+    """The figures `legacy-sae compare SCRIPT --runs 3` judges against TF 1.8, all agreeing."""
     tf18_python()
-    result = run_cli("compare", os.path.join(SCRIPTS, "rnn_projection.py"), "--runs", 3,
-                     "--out", tmp_path / "out", cwd=tmp_path, timeout=1200)
+    result = run_cli("compare", os.path.join(SCRIPTS, script), "--runs", 3, "--out",
+                     folder / "out", cwd=folder, timeout=1200)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     verdicts = rows_of(result.stdout)
     assert set(verdicts.values()) == {"agree"}
+    return verdicts
+
+
+def test_the_wrappers_agree_with_tf18_on_fixed_weights(tmp_path):
+    verdicts = agreeing_figures("rnn_projection.py", tmp_path)
     # 13 variables (the ":0" of each name and 20 shape numbers), then the outputs [2, 4, 2], the
     # states [2, 5], the LSTM's outputs [2, 4, 4], its c and h [2, 4] each, and the embedded
     # GRU's outputs [4 steps, 2, 3]
@@ -124,21 +134,13 @@ TF18_SEQ2SEQ_VARIABLES = "2cf8f1191faa30dfde306c545fa04ced65ff410a869a1d14298969
 
 
 def test_legacy_seq2seq_makes_tf18s_variables(tmp_path):
-    result = run_script("legacy_seq2seq_models.py", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    made = [line[len("variable "):] for line in result.stdout.splitlines()
-            if line.startswith("variable ")]
+    made = variables_made("legacy_seq2seq_models.py", tmp_path)
     assert len(made) == 30
     assert hashlib.sha256("\n".join(made).encode()).hexdigest() == TF18_SEQ2SEQ_VARIABLES
 
 
 def test_legacy_seq2seq_agrees_with_tf18_on_fixed_weights(tmp_path):
-    tf18_python()
-    result = run_cli("compare", os.path.join(SCRIPTS, "legacy_seq2seq_models.py"), "--runs", 3,
-                     "--out", tmp_path / "out", cwd=tmp_path, timeout=1200)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    verdicts = rows_of(result.stdout)
-    assert set(verdicts.values()) == {"agree"}
+    verdicts = agreeing_figures("legacy_seq2seq_models.py", tmp_path)
     # both feed_previous settings: 3 steps x batch 2 of each decoder's outputs (5, 4, 6 and 6
     # wide), 2 losses (their lines' "0," and "1," count too) and the loss
     assert len([label for label, _ in verdicts if "plus ten" in label]) == \

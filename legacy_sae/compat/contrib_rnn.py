@@ -33,36 +33,44 @@ def served(v1):
                                initializer=v1.constant_initializer(0.0, dtype=inputs.dtype))
         return v1.nn.bias_add(v1.matmul(inputs, kernel), bias)
 
-    def positive(value, name):
-        if value < 1:
-            raise ValueError(f"Parameter {name} must be > 0: {value}.")
-        return value
-
     class _Wrapper(v1.nn.rnn_cell.RNNCell):
-        def __init__(self, cell, size, activation, reuse):
+        """A cell around `cell`: its state, its zero state and (unless overridden) its output."""
+
+        def __init__(self, cell, reuse):
             super().__init__(_reuse=reuse)
             if not isinstance(cell, v1.nn.rnn_cell.RNNCell):
                 raise TypeError("The parameter cell is not RNNCell.")
-            self._cell, self._size, self._activation = cell, size, activation
+            self._cell = cell
 
         @property
         def state_size(self):
             return self._cell.state_size
 
+        @property
+        def output_size(self):
+            return self._cell.output_size
+
         def zero_state(self, batch_size, dtype):
             with v1.name_scope(type(self).__name__ + "ZeroState", values=[batch_size]):
                 return self._cell.zero_state(batch_size, dtype)
+
+    class _Projection(_Wrapper):
+        def __init__(self, cell, size, activation, reuse):
+            super().__init__(cell, reuse)
+            self._size, self._activation = size, activation
 
         def _project(self, inputs):
             projected = linear(inputs, self._size)
             return self._activation(projected) if self._activation else projected
 
-    class OutputProjectionWrapper(_Wrapper):
+    class OutputProjectionWrapper(_Projection):
         """`cell` with its output projected to `output_size`: (activation(output . W + b),
         the cell's new state)."""
 
         def __init__(self, cell, output_size, activation=None, reuse=None):
-            super().__init__(cell, positive(output_size, "output_size"), activation, reuse)
+            super().__init__(cell, output_size, activation, reuse)
+            if output_size < 1:
+                raise ValueError(f"Parameter output_size must be > 0: {output_size}.")
 
         @property
         def output_size(self):
@@ -72,47 +80,29 @@ def served(v1):
             output, new_state = self._cell(inputs, state)
             return self._project(output), new_state
 
-    class InputProjectionWrapper(_Wrapper):
+    class InputProjectionWrapper(_Projection):
         """`cell` fed activation(inputs . W + b), of depth `num_proj`, instead of its inputs.
         `input_size` is accepted and ignored, as TF 1.8 did."""
 
         def __init__(self, cell, num_proj, activation=None, input_size=None, reuse=None):
             super().__init__(cell, num_proj, activation, reuse)
 
-        @property
-        def output_size(self):
-            return self._cell.output_size
-
         def call(self, inputs, state):
             return self._cell(self._project(inputs), state)
 
-    class EmbeddingWrapper(v1.nn.rnn_cell.RNNCell):
+    class EmbeddingWrapper(_Wrapper):
         """`cell` fed the embeddings of its integer inputs: a variable `embedding`
         [embedding_classes, embedding_size] on the CPU, initialised by `initializer`, else the
         variable scope's, else uniformly in [-sqrt(3), sqrt(3)] (variance 1)."""
 
         def __init__(self, cell, embedding_classes, embedding_size, initializer=None,
                      reuse=None):
-            super().__init__(_reuse=reuse)
-            if not isinstance(cell, v1.nn.rnn_cell.RNNCell):
-                raise TypeError("The parameter cell is not RNNCell.")
+            super().__init__(cell, reuse)
             if embedding_classes <= 0 or embedding_size <= 0:
                 raise ValueError(f"Both embedding_classes and embedding_size must be > 0: "
                                  f"{embedding_classes}, {embedding_size}.")
-            self._cell, self._classes, self._size = cell, embedding_classes, embedding_size
+            self._classes, self._size = embedding_classes, embedding_size
             self._initializer = initializer
-
-        @property
-        def state_size(self):
-            return self._cell.state_size
-
-        @property
-        def output_size(self):
-            return self._cell.output_size
-
-        def zero_state(self, batch_size, dtype):
-            with v1.name_scope(type(self).__name__ + "ZeroState", values=[batch_size]):
-                return self._cell.zero_state(batch_size, dtype)
 
         def call(self, inputs, state):
             with v1.device("/cpu:0"):
