@@ -108,20 +108,23 @@ def _reap(process, grace):
     """Wait for `process` (SIGKILL after `grace` seconds): the stop of a run whose own thread
     was interrupted while waiting for it."""
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        if os.waitpid(process.pid, os.WNOHANG)[0]:
-            return
-        time.sleep(0.1)
-    _signal(process, signal.SIGKILL)
-    os.waitpid(process.pid, 0)
+    try:
+        while time.monotonic() < deadline:
+            if os.waitpid(process.pid, os.WNOHANG)[0]:
+                return
+            time.sleep(0.1)
+        _signal(process, signal.SIGKILL)
+        os.waitpid(process.pid, 0)
+    except ChildProcessError:  # reaped already: the stop came just after it ended
+        pass
 
 
 def run(command, stdout, stderr, on_stderr_line=None, children=None, grace=STOP_GRACE,
         **popen_options):
     """Run `command` with its stdout into the open file `stdout` and its stderr into `stderr`
     (the same file, or another) line by line, passing each line to `on_stderr_line`. Returns
-    how it ended (Ended), or None when legacy-sae stopped it: through `children.stop()` from
-    another thread, or by Ctrl-C or SIGTERM raised in this one, which then goes on."""
+    how it ended (Ended), or None when legacy-sae stopped it through `children.stop()` from
+    another thread. A Ctrl-C or SIGTERM raised in this thread stops it and goes on."""
     children = children or Children()
     process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, text=True,
                                errors="replace", start_new_session=True,

@@ -122,7 +122,7 @@ def check_identity(identity, about, engines, out):
     if identity is None:
         return
     held = identity["script"]
-    other = f"give this call another --out."
+    other = "give this call another --out."
     if held["sha256"] != about["sha256"]:
         raise LegacySAEError(f"{out!r} holds runs of another version of {held['name']} (or "
                              f"another script) than {about['name']}: {other}")
