@@ -133,7 +133,7 @@ def build_parser():
                      help="how mnist.train.next_batch draws batches, as TensorFlow's loader did "
                           "from that release: 0.x (TF 0.x and 1.0: no shuffle before the first "
                           "epoch, numpy not reseeded), 1.1, or 1.2 (1.2 to 1.15, the default)")
-    run.add_argument("script", metavar="SCRIPT", help="the Python file to run")
+    run.add_argument("script", metavar="SCRIPT", help="the Python file or notebook (.ipynb) to run")
     run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
                      help="arguments passed to the script")
 

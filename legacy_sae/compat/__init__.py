@@ -17,7 +17,8 @@ The families, each a table that the shims and `legacy-sae check` both read:
 
   tutorials  `tensorflow.examples.tutorials.mnist`: the vendored loader and the model module
   keras      `tf.layers`, `tf.keras`, `tf.nn.rnn_cell`: tf-keras, TensorFlow's legacy Keras
-  contrib    the parts of `tf.contrib` with a maintained equivalent (mostly tf-slim)
+  contrib    the parts of `tf.contrib` with a maintained equivalent (mostly tf-slim), and those
+             written here: `contrib_rnn` (the cell wrappers), `legacy_seq2seq` (the static models)
   removed    what TF 2 removed with no equivalent: one clear error, `RemovedInTF2Error`
   devices    graphs pinned to a GPU that is not there: soft placement onto the CPU
   startup    TensorFlow imported without its C++ start-up notices

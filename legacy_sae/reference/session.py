@@ -28,7 +28,8 @@ IDENTITY = "identity.json"
 def add_arguments(parser, runs_help, runs_default, out_default):
     """The arguments of `reference` and `compare`. The script's own arguments follow it, or
     come after `--` when they look like options."""
-    parser.add_argument("script", metavar="SCRIPT", help="the TF1-era Python file, unmodified")
+    parser.add_argument("script", metavar="SCRIPT",
+                        help="the TF1-era Python file or notebook (.ipynb), unmodified")
     parser.add_argument("args", nargs="*", metavar="ARGS",
                         help="arguments passed to the script (after -- when they start with -)")
     parser.add_argument("--tf", default=DEFAULT_TF, metavar="VERSION",
