@@ -60,7 +60,8 @@ def main():
                       f"{100 * with_['sd']:.2f} % over {with_['n']}; difference "
                       f"{100 * (with_['mean'] - without['mean']):.2f} points."]
     write_json(os.path.join(args.out, "results.json"), dict(
-        format=records.FORMAT, created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        format=records.FORMAT,
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         command="legacy-sae sda --fast --pretraining-epochs 0 --seed S", **records.environment(),
         runs=[dict(seed=seed, result=result) for seed, result in done.items()]), indent=1)
     text = "\n".join(lines) + "\n"

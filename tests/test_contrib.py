@@ -105,8 +105,8 @@ def test_slim_nets_are_importable_every_way_tf1_code_imported_them():
         "import tensorflow.contrib.slim.nets\n"
         "from tensorflow.contrib.slim.nets import alexnet, inception, overfeat, resnet_utils, "
         "resnet_v1, resnet_v2, vgg\n"
-        "print(slim.nets.inception.inception_v3.__module__, tf.contrib.slim.nets.vgg.vgg_16.__name__,"
-        " inception is slim.nets.inception)\n")
+        "print(slim.nets.inception.inception_v3.__module__,\n"
+        "      tf.contrib.slim.nets.vgg.vgg_16.__name__, inception is slim.nets.inception)\n")
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == ["tf_slim.nets.inception_v3", "vgg_16", "True"]
 

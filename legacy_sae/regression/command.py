@@ -171,7 +171,8 @@ def judge(runs, args):
     report.render_plot(settings, sda, os.path.join(args.out, "report.png"))
     status = gates.exit_status(rows, runs)
     write_json(os.path.join(args.out, "results.json"), dict(
-        format=records.FORMAT, created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        format=records.FORMAT,
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         settings=dict(**(dict(judged=args.judge) if args.judge is not None else dict(
             runs=args.runs, mode=args.mode, epochs=args.epochs, seed=args.seed,
             dae=args.mode != "sda" and not args.no_dae)),
