@@ -5,10 +5,9 @@ Google split out of `tf.contrib.slim`, `contrib.layers` and `contrib.framework` 
 those three parts are tf-slim itself (with the TensorFlow names it expects where it expects them:
 `TF_SLIM_MOVED`). `contrib.rnn` was mostly moved into TF 1.x proper: its cells are
 `tf.compat.v1.nn.rnn_cell` (from tf-keras) and its static RNNs `tf.compat.v1.nn`; the cells TF 2
-dropped are written in `contrib_rnn`, as are
-`contrib.legacy_seq2seq`'s static models in `legacy_seq2seq`. A part not listed, or a name a served part lacks, raises
-`RemovedInTF2Error` with what to do instead (`removed.REMOVED`), never a bare AttributeError from
-deep inside.
+dropped are written in `contrib_rnn`, as are `contrib.legacy_seq2seq`'s static models in
+`legacy_seq2seq`. A part not listed, or a name a served part lacks, raises `RemovedInTF2Error` with
+what to do instead (`removed.REMOVED`), never a bare AttributeError from deep inside.
 
 Both `tf.contrib.rnn` and `from tensorflow.contrib import rnn` (or `import
 tensorflow.contrib.slim as slim`) give the same module; parts load on first use, so a script
