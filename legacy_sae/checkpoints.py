@@ -174,15 +174,36 @@ def adopt(saver, checkpoint):
     saver.recover_last_checkpoints([checkpoint])
 
 
+def _named(folder):
+    """The checkpoint the folder's index names (its base name), None when there is none."""
+    try:
+        with open(os.path.join(folder, "checkpoint"), encoding="utf-8") as stream:
+            first = stream.readline()
+    except OSError:
+        return None
+    name = first.partition(":")[2].strip().strip('"')
+    return os.path.basename(name) if first.startswith("model_checkpoint_path") else None
+
+
 def save(saver, sess, prefix, step, folder, tf, model):
     """`saver.save` that leaves no partial file when it fails or is interrupted; a failure to
-    write is raised as CheckpointError naming the folder and the checkpoint still there."""
-    before = set(os.listdir(folder))
+    write is raised as CheckpointError naming the folder and the checkpoint still there.
+
+    The Saver writes the new checkpoint, then names it in the index, then removes the older one
+    (max_to_keep). Stopped before the index names it, the new files are partial and removed;
+    stopped after, the new checkpoint is whole and kept, and what is left of the older one is
+    removed as the Saver was removing it."""
+    before, was = set(os.listdir(folder)), _named(folder)
     try:
         return saver.save(sess, prefix, global_step=step)
     except BaseException as error:
-        for name in set(os.listdir(folder)) - before:
-            os.remove(os.path.join(folder, name))
+        now = _named(folder)
+        saved = now is not None and now != was and os.path.exists(
+            os.path.join(folder, now + ".index"))
+        for name in os.listdir(folder):
+            if (name not in before and not (saved and name.startswith(now + "."))) or (
+                    saved and was is not None and name.startswith(was + ".")):
+                os.remove(os.path.join(folder, name))
         if not isinstance(error, (tf.errors.OpError, OSError)):
             raise
         raise CheckpointError(write_failure(folder, tensorflow_reason(error), tf, model)) from None

@@ -19,7 +19,7 @@ import pytest
 
 from legacy_sae.regression import gates
 from legacy_sae.checkpoints import LOCK_NAME
-from conftest import processes_mentioning, run_cli
+from conftest import processes_mentioning, run_cli, run_python
 
 # What the messages must say, from the issue (#21) and the C library's own error texts.
 FULL_DISK = "no space left on the device"
@@ -252,6 +252,53 @@ def test_ctrl_c_and_sigterm_stop_cleanly_and_the_run_resumes(tmp_path, sent, sta
     assert LOCK_NAME not in names and not any("tempstate" in name for name in names)
     resumed = stacked(folder)
     assert resumed.returncode == 0 and f"kpt: {folder}/mnist_model.cpkt-" in resumed.stdout
+
+
+# A Saver stopped at one of the steps of its save: after writing the new checkpoint but before
+# naming it in the index, or after naming it while it removes the older one (max_to_keep=1).
+INTERRUPTED_SAVE = """
+import os
+from legacy_sae import checkpoints, compat
+tf = compat.tf1()
+folder, model = {folder!r}, checkpoints.MODELS["stacked"]
+os.makedirs(folder)
+tf.Variable([1.0, 2.0])
+saver = tf.train.Saver(max_to_keep=1, save_relative_paths=True)
+prefix = os.path.join(folder, "model.ckpt")
+
+def stop(*args, **kwargs):
+    if {while_removing!r}:  # the older checkpoint half removed
+        os.remove(os.path.join(folder, "model.ckpt-0.index"))
+    raise KeyboardInterrupt
+
+with tf.Session() as sess:
+    sess.run(tf.global_variables_initializer())
+    checkpoints.save(saver, sess, prefix, 0, folder, tf, model)
+    setattr(saver, {step!r}, stop)
+    try:
+        checkpoints.save(saver, sess, prefix, 1, folder, tf, model)
+    except KeyboardInterrupt:
+        print(" ".join(sorted(os.listdir(folder))))
+        print(os.path.basename(checkpoints.latest(folder, tf, model)))
+"""
+
+
+@pytest.mark.parametrize("step, while_removing, kept, meta", [
+    ("_RecordLastCheckpoint", False, "model.ckpt-0", True),
+    ("_MaybeDeleteOldCheckpoints", True, "model.ckpt-1", False)])
+def test_a_save_stopped_midway_leaves_one_whole_checkpoint(tmp_path, step, while_removing, kept,
+                                                            meta):
+    """Stopped before the index names the new checkpoint, the older one stays; stopped after,
+    the new one stays, whole, and what was left of the older one goes (a Ctrl-C landing there
+    once left an index naming removed files, and the run could not resume). The Saver writes the
+    .meta graph last: the second keeps its variables, which is what a restore reads."""
+    result = run_python(INTERRUPTED_SAVE.format(folder=str(tmp_path / "ckpt"), step=step,
+                                                while_removing=while_removing))
+    assert result.returncode == 0, result.stderr[-3000:]
+    files, latest = result.stdout.splitlines()[-2:]
+    assert files.split() == ["checkpoint", f"{kept}.data-00000-of-00001", f"{kept}.index"] \
+        + [f"{kept}.meta"] * meta
+    assert latest == kept
 
 
 def test_an_interrupted_sweep_keeps_its_runs_stops_its_children_and_resumes(tmp_path):
