@@ -30,7 +30,7 @@ import tempfile
 
 from legacy_sae import processes
 from legacy_sae.checks import LegacySAEError
-from legacy_sae.regression.records import FORMAT
+from legacy_sae.regression.records import run_record
 
 # input_data.BUNDLED_DIR, named here because that module imports TensorFlow, which a run on real
 # TensorFlow 1.x never needs.
@@ -194,23 +194,19 @@ def execute(spec, script, args, engine_python, out):
                                   stdout, stderr, cwd=work, env=env)
         if is_notebook(script) and os.path.exists(os.path.join(work, NOTEBOOK_COPY)):
             shutil.copy(os.path.join(work, NOTEBOOK_COPY), copy)
-    record = dict(spec, format=FORMAT, seed=None, seconds=round(ended.seconds, 1),
-                  peak_rss_mib=ended.peak_rss_mib)
+    where = {}
     if is_notebook(script):
         have_copy = os.path.exists(copy)
         figures = notebook_figures(copy) if have_copy else {}
         if ended.status != 0:
-            record["failed_cell"] = failed_cell(copy) if have_copy else None
+            where["failed_cell"] = failed_cell(copy) if have_copy else None
     else:
         with open(os.path.join(run_dir, spec["id"] + ".out"), encoding="utf-8",
                   errors="replace") as stream:
             figures = printed_figures(stream.read())
-    record["epochs"] = epochs_of(figures)
-    if ended.status == 0:
-        record.update(status="ok", result=dict(named_result(os.path.basename(script), figures),
-                                               printed=figures))
-    else:
-        record.update(status="failed",
-                      error="\n".join([processes.how_it_ended(ended.status), *ended.stderr_tail]),
-                      result=dict(printed=figures))
+    result = dict(named_result(os.path.basename(script), figures), printed=figures)
+    record = run_record(dict(spec, seed=None, epochs=epochs_of(figures)), ended.seconds,
+                        ended.status, ended.stderr_tail, result,
+                        peak_rss_mib=ended.peak_rss_mib, **where)
+    record.setdefault("result", dict(printed=figures))  # a failed run's figures too
     return record

@@ -80,7 +80,7 @@ def legacy_sae_engine(loader_rules=None, notebook=False):
     """(tag, None: `legacy-sae run [--loader-rules RULES]` in this environment; record fields).
     Runs with other options of `legacy-sae run` are other runs: their tag says so."""
     run_options = ["--loader-rules", loader_rules] if loader_rules else []
-    found = records.environment(("tensorflow", "numpy", "matplotlib", "legacy-sae")
+    found = records.environment(records.PACKAGES
                                 + (("nbclient", "ipykernel") if notebook else ()))
     return "legacy-sae" + (f"-loader{loader_rules}" if loader_rules else ""), None, dict(
         mode="as-is", engine=" ".join([f"legacy-sae {found['versions']['legacy-sae']}",
@@ -181,11 +181,11 @@ def run_missing(plan, script, about, out, say):
     the same command resumes with it)."""
     recorded = records.load_records(out)
     kept = {run_id: recorded[run_id] for run_id, _, _ in plan if run_id in recorded}
+    kind = ("stacked" if about["name"] == "stacked_tutorial.py"
+            else "notebook" if runs.is_notebook(script) else "script")
     for run_id, engine_python, fields in plan:
         if run_id in kept:
             continue
-        kind = ("stacked" if about["name"] == "stacked_tutorial.py"
-                else "notebook" if runs.is_notebook(script) else "script")
         spec = dict(id=run_id, kind=kind, **fields, script=about)
         say(f"[{run_id}] started")
         try:

@@ -14,9 +14,9 @@ import os
 import platform
 
 from legacy_sae.checks import LegacySAEError
+from legacy_sae.documented import SETTINGS
 from legacy_sae.files import write_json
 from legacy_sae.processes import how_it_ended
-from legacy_sae.documented import SETTINGS
 
 # The recorded sweeps ship inside the package, in legacy_sae/baselines/.
 BASELINE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -28,6 +28,10 @@ BASELINE_PATHS = TUTORIAL_BASELINES + (SDA_BASELINE,)
 # The layout of run records and results.json files. Those written before the number existed have
 # this layout without the field, and are read as format 1.
 FORMAT = 1
+# The packages whose versions a record names (`environment`).
+PACKAGES = ("tensorflow", "numpy", "matplotlib", "legacy-sae")
+
+
 def check_format(data, where):
     """`data` (a record or a results.json's content) if legacy-sae reads its format."""
     found = data.get("format", 1) if isinstance(data, dict) else None
@@ -125,7 +129,7 @@ def independent_of(baseline_records, records):
     return [r for r in baseline_records if identity(r) not in own]
 
 
-def environment(packages=("tensorflow", "numpy", "matplotlib", "legacy-sae")):
+def environment(packages=PACKAGES):
     """The machine and the versions of `packages` that a result was measured with."""
     from importlib import metadata
     return dict(
